@@ -1,0 +1,18 @@
+export { LatticeworkError, ValidationError, JobNotFoundError, JobFailedError, CancelledError, TimeoutError, StoreError, TransportError, describeThrown, zodIssues } from "./errors.js";
+export type { ErrorCode } from "./errors.js";
+export { noopLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export { JobResourcesSchema, PlacementSchema, coresOf } from "./resources.js";
+export type { JobResources, Placement } from "./resources.js";
+export { TaskSpecSchema, TaskErrorSchema, TaskOutcomeSchema, TERMINAL_TASK_STATES } from "./task.js";
+export type { TaskSpec, TaskSpecInput, TaskError, TaskOutcome, TerminalTaskState } from "./task.js";
+export type { LaunchOptions, LaunchResult, LaunchRequest, Launcher, LauncherRegistry } from "./launcher.js";
+export type { JobContext, JobDefinition, Job, JobInput, JobOutput, RetryPolicy } from "./job.js";
+export type { Executor, ExecutorCapabilities, ExecutorContext, ExecutorFactory, Submission } from "./executor.js";
+export type { RunState, LatticeworkEvent, EventSink, EventSource } from "./events.js";
+export type { Transport, ExecOptions, ExecResult } from "./transport.js";
+export type { RunStore, RunRecord, CallRecord, AttemptRecord, EdgeRecord, ListRunsOptions } from "./store/run-store.js";
+export { token, TOKENS } from "./tokens.js";
+export type { Token } from "./tokens.js";
+export { createContainer } from "./container.js";
+export type { Container, Provider } from "./container.js";
