@@ -16,3 +16,6 @@ export { token, TOKENS } from "./tokens.js";
 export type { Token } from "./tokens.js";
 export { createContainer } from "./container.js";
 export type { Container, Provider } from "./container.js";
+export { defineJob, callerModule } from "./define-job.js";
+export type { CallOptions, RunPromise, Ref, Deferrable, FlowContext, FlowDefinition, Flow, FlowInput, FlowOutput } from "./flow.js";
+export type { ExecutorRule, RuntimeOptions, RunOptions, RunResult, RunHandle, Runtime, FailureSummary } from "./runtime-types.js";
