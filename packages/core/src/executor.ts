@@ -79,3 +79,16 @@ export interface Executor {
 
 /** A factory value users put in `createRuntime({ executors })` or config files reference by package. */
 export type ExecutorFactory = (name: string) => Executor;
+
+/**
+ * What an adapter package exports (as `adapter`) so config files can name it by package:
+ * `{ "executors": { "hpc": { "adapter": "@latticework/adapter-slurm", "options": { ... } } } }`.
+ * The CLI validates `options` with `optionsSchema` (every problem reported at once) and calls `create`.
+ */
+export interface AdapterModule<Options = unknown> {
+  /** Package name, for messages. */
+  readonly name: string;
+  /** Zod schema of the options block (strict object, defaults inside). */
+  readonly optionsSchema: import("zod").ZodType<Options>;
+  create(options: Options, context: { name: string; configDir: string }): Executor;
+}

@@ -8,7 +8,7 @@ export { TaskSpecSchema, TaskErrorSchema, TaskOutcomeSchema, TERMINAL_TASK_STATE
 export type { TaskSpec, TaskSpecInput, TaskError, TaskOutcome, TerminalTaskState } from "./task.js";
 export type { LaunchOptions, LaunchResult, LaunchRequest, Launcher, LauncherRegistry } from "./launcher.js";
 export type { JobContext, JobDefinition, Job, JobInput, JobOutput, RetryPolicy } from "./job.js";
-export type { Executor, ExecutorCapabilities, ExecutorContext, ExecutorFactory, Submission } from "./executor.js";
+export type { Executor, ExecutorCapabilities, ExecutorContext, ExecutorFactory, Submission, AdapterModule } from "./executor.js";
 export type { RunState, LatticeworkEvent, EventSink, EventSource } from "./events.js";
 export type { Transport, ExecOptions, ExecResult } from "./transport.js";
 export type { RunStore, RunRecord, CallRecord, AttemptRecord, EdgeRecord, ListRunsOptions } from "./store/run-store.js";

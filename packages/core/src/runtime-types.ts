@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   workRoot?: string;
   /** Parent container (for tests or embedding); a child is created for the runtime. */
   container?: Container;
+  /** Worker plugins added to every TaskSpec (see `TaskSpec.plugins`), e.g. ["@latticework/adapter-mpi"]. */
+  workerPlugins?: readonly string[];
   /** Poll interval (ms) for cancel requests made from other processes (default 500). */
   cancelPollMs?: number;
 }

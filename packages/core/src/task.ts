@@ -37,6 +37,11 @@ export const TaskSpecSchema = z
     /** Placement, when the executor already knows it (pilots); otherwise the worker derives it. */
     placement: PlacementSchema.optional(),
     tags: z.array(z.string()).default([]),
+    /**
+     * Worker plugins: module specifiers whose `registerWorker(container)` export the worker calls
+     * before running the job (e.g. "@latticework/adapter-mpi" registers MPI launchers).
+     */
+    plugins: z.array(z.string()).default([]),
   })
   .strict();
 
