@@ -1,0 +1,350 @@
+import { appendFile, readFile as readLocal } from "node:fs/promises";
+import { homedir } from "node:os";
+import { posix } from "node:path";
+import { LatticeworkError, TransportError, noopLogger, type ExecOptions, type ExecResult, type Logger } from "@latticework/core";
+import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
+import type { ResolvedSshOptions } from "../options.js";
+import { shJoin, shQuote, assertEnvName } from "../shell-quote.js";
+import { checkHostKey, fingerprint, knownHostsLine, knownHostsName } from "./known-hosts.js";
+import type { SlurmTransport } from "./slurm-transport.js";
+import { Semaphore, sleep } from "../util.js";
+
+/** Answers keyboard-interactive prompts (MFA). Called once per (re)connect that asks. */
+export type PromptHandler = (prompts: { prompt: string; echo: boolean }[], info: { host: string; name: string; instructions: string }) => Promise<string[]>;
+
+/** Extra, non-serialisable parts of the SSH set-up. */
+export interface SshHooks {
+  onPrompt?: PromptHandler;
+  logger?: Logger;
+}
+
+/** Thrown when a host key is unknown, changed or revoked. Never retried. */
+export class HostKeyError extends TransportError {}
+
+type Ssh2Module = typeof import("ssh2");
+
+async function loadSsh2(): Promise<Ssh2Module> {
+  try {
+    const mod = (await import("ssh2")) as Ssh2Module & { default?: Ssh2Module };
+    return mod.default ?? mod;
+  } catch (e) {
+    throw new TransportError("TRANSPORT_ERROR", "[slurm] The SSH transport needs the `ssh2` package: npm i ssh2", { cause: e });
+  }
+}
+
+/**
+ * SSH transport: ONE connection per host shared by every command, poll and file transfer
+ * (a channel semaphore caps concurrent channels; SFTP holds one), keep-alive, reconnect with
+ * exponential back-off, host keys verified against known_hosts, keys with passphrases,
+ * ssh-agent, a jump host, keyboard-interactive prompts. `ssh2` is imported only on first use.
+ */
+export class SshTransport implements SlurmTransport {
+  readonly id: string;
+  connectionCount = 0;
+  commandCount = 0;
+  readonly #o: ResolvedSshOptions;
+  readonly #hooks: SshHooks;
+  readonly #log: Logger;
+  #client: Client | undefined;
+  #jumpClient: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #sftp: Promise<SFTPWrapper> | undefined;
+  #closed = false;
+  readonly #sem: Semaphore;
+  /** Bumped on every new connection; callers use it to notice a reconnect. */
+  generation = 0;
+
+  constructor(options: ResolvedSshOptions, hooks: SshHooks = {}) {
+    this.#o = options;
+    this.#hooks = hooks;
+    this.#log = hooks.logger ?? noopLogger;
+    this.id = `ssh://${options.username}@${options.host}:${options.port}`;
+    this.#sem = new Semaphore(Math.max(1, options.maxChannels - 1));
+  }
+
+  #knownHostsFiles(): string[] {
+    const k = this.#o.knownHosts ?? posix.join(homedir(), ".ssh", "known_hosts");
+    return Array.isArray(k) ? k : [k];
+  }
+
+  async #verifier(host: string, port: number): Promise<{ verify: (key: Buffer) => boolean; rejection: () => HostKeyError | undefined }> {
+    const files = this.#knownHostsFiles();
+    let content = "";
+    for (const f of files) content += `${(await readLocal(f, "utf8").catch(() => ""))}\n`;
+    let rejection: HostKeyError | undefined;
+    const verify = (key: Buffer): boolean => {
+      const fp = fingerprint(key);
+      const r = checkHostKey(content, host, port, key);
+      if (r.status === "match") return true;
+      const name = knownHostsName(host, port);
+      if (r.status === "unknown" && this.#o.hostKeyPolicy === "accept-new") {
+        void appendFile(files[0]!, `${knownHostsLine(host, port, key)}\n`, { mode: 0o600 }).catch(() => {});
+        this.#log.warn("[slurm] accepted new SSH host key", { host: name, fingerprint: fp });
+        return true;
+      }
+      const what =
+        r.status === "unknown"
+          ? `is not in ${files.join(", ")}. Verify the fingerprint with the site, then add the key (e.g. \`ssh-keyscan -p ${port} ${host} >> ${files[0]}\`) or set ssh.hostKeyPolicy: "accept-new"`
+          : r.status === "changed"
+            ? `DOES NOT MATCH the key recorded in ${files.join(", ")} (possible man-in-the-middle, or the host was reinstalled). Remove the old entry only after confirming the new fingerprint with the site`
+            : "is marked @revoked in known_hosts";
+      rejection = new HostKeyError("HOST_KEY_REJECTED", `[slurm] SSH host key of ${name} (${fp}) ${what}.`, { details: { host: name, fingerprint: fp, status: r.status } });
+      return false;
+    };
+    return { verify, rejection: () => rejection };
+  }
+
+  async #authConfig(base: { host: string; port: number; username: string; privateKeyPath?: string | undefined; passphraseEnv?: string | undefined; passphrase?: string | undefined; useAgent: boolean; agent?: string | undefined }): Promise<Partial<ConnectConfig>> {
+    const cfg: Partial<ConnectConfig> = {};
+    if (base.privateKeyPath) {
+      cfg.privateKey = await readLocal(base.privateKeyPath).catch((e: unknown) => {
+        throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot read SSH private key ${base.privateKeyPath}: ${(e as Error).message}`);
+      });
+      const pass = base.passphrase ?? (base.passphraseEnv ? process.env[base.passphraseEnv] : undefined);
+      if (pass !== undefined) cfg.passphrase = pass;
+    }
+    if (base.useAgent || base.agent) {
+      const sock = base.agent ?? process.env.SSH_AUTH_SOCK;
+      if (!sock) throw new TransportError("CONFIG_INVALID", "[slurm] ssh.useAgent is set but SSH_AUTH_SOCK is empty; start ssh-agent or set ssh.agent");
+      cfg.agent = sock;
+    }
+    return cfg;
+  }
+
+  async #connectOnce(ssh2: Ssh2Module): Promise<Client> {
+    const o = this.#o;
+    let sock: ConnectConfig["sock"];
+    if (o.jump) {
+      const j = o.jump;
+      const jc = new ssh2.Client();
+      const v = await this.#verifier(j.host, j.port);
+      const auth = await this.#authConfig(j);
+      await new Promise<void>((resolve, reject) => {
+        jc.once("ready", () => resolve());
+        jc.once("error", (e) => reject(v.rejection() ?? e));
+        jc.connect({ host: j.host, port: j.port, username: j.username, ...auth, hostVerifier: v.verify, readyTimeout: o.readyTimeoutMs, keepaliveInterval: o.keepaliveIntervalMs });
+      });
+      this.connectionCount++;
+      this.#jumpClient = jc;
+      sock = await new Promise((resolve, reject) => jc.forwardOut("127.0.0.1", 0, o.host, o.port, (err, stream) => (err ? reject(err) : resolve(stream))));
+    }
+    const client = new ssh2.Client();
+    const v = await this.#verifier(o.host, o.port);
+    const auth = await this.#authConfig(o);
+    const config: ConnectConfig = {
+      host: o.host,
+      port: o.port,
+      username: o.username,
+      ...auth,
+      ...(sock ? { sock } : {}),
+      hostVerifier: v.verify,
+      readyTimeout: o.readyTimeoutMs,
+      keepaliveInterval: o.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      tryKeyboard: o.keyboardInteractive,
+    };
+    if (o.keyboardInteractive) {
+      client.on("keyboard-interactive", (name, instructions, _lang, prompts, finish) => {
+        const handler = this.#hooks.onPrompt;
+        if (!handler || prompts.length === 0) return finish(prompts.map(() => ""));
+        handler(prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })), { host: o.host, name, instructions })
+          .then((answers) => finish(answers))
+          .catch(() => finish([]));
+      });
+    }
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", () => resolve());
+      client.once("error", (e) => reject(v.rejection() ?? e));
+      client.connect(config);
+    });
+    this.connectionCount++;
+    return client;
+  }
+
+  async #connection(): Promise<Client> {
+    if (this.#closed) throw new TransportError("TRANSPORT_ERROR", `[slurm] ${this.id} is closed`);
+    if (this.#client) return this.#client;
+    if (this.#connecting) return this.#connecting;
+    this.#connecting = (async () => {
+      const ssh2 = await loadSsh2();
+      let lastErr: unknown;
+      for (let attempt = 1; attempt <= this.#o.connectAttempts; attempt++) {
+        try {
+          const c = await this.#connectOnce(ssh2);
+          const drop = () => {
+            if (this.#client === c) {
+              this.#client = undefined;
+              this.#sftp = undefined;
+              this.#log.warn("[slurm] SSH connection closed; will reconnect on next use", { host: this.id });
+            }
+          };
+          c.on("close", drop);
+          c.on("error", drop);
+          this.#client = c;
+          this.generation++;
+          return c;
+        } catch (e) {
+          lastErr = e;
+          this.#jumpClient?.end();
+          this.#jumpClient = undefined;
+          if (e instanceof HostKeyError || /authentication methods failed/i.test(String((e as Error)?.message))) break;
+          if (attempt < this.#o.connectAttempts) {
+            const delay = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectBaseMs * 2 ** (attempt - 1));
+            this.#log.warn("[slurm] SSH connect failed; retrying", { host: this.id, attempt, delayMs: delay, error: String((e as Error)?.message ?? e) });
+            await sleep(delay);
+          }
+        }
+      }
+      if (lastErr instanceof LatticeworkError) throw lastErr;
+      throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot connect to ${this.id} after ${this.#o.connectAttempts} attempt(s): ${String((lastErr as Error)?.message ?? lastErr)}. Check the host, port, user and key, or that the cluster is reachable.`, { cause: lastErr });
+    })();
+    try {
+      return await this.#connecting;
+    } finally {
+      this.#connecting = undefined;
+    }
+  }
+
+  /** Open the connection now (fails fast on bad host keys or credentials). */
+  async connect(): Promise<void> {
+    await this.#connection();
+  }
+
+  /** Drop the current connection (for tests of reconnect); the next operation reconnects. */
+  disconnect(): void {
+    const c = this.#client;
+    this.#client = undefined;
+    this.#sftp = undefined;
+    c?.end();
+    this.#jumpClient?.end();
+    this.#jumpClient = undefined;
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    if (argv.length === 0) throw new TransportError("TRANSPORT_ERROR", "[slurm] exec called with an empty argv");
+    const envWords: string[] = [];
+    for (const [k, v] of Object.entries(options.env ?? {})) {
+      assertEnvName(k);
+      envWords.push(`${k}=${v}`);
+    }
+    let line = shJoin(envWords.length ? ["env", ...envWords, ...argv] : argv);
+    if (options.cwd) line = `cd ${shQuote(options.cwd)} && ${line}`;
+    this.commandCount++;
+    const release = await this.#sem.acquire();
+    try {
+      const client = await this.#connection();
+      return await new Promise<ExecResult>((resolve, reject) => {
+        client.exec(line, (err, stream: ClientChannel) => {
+          if (err) return reject(new TransportError("TRANSPORT_ERROR", `[slurm] SSH exec failed on ${this.id}: ${err.message}`, { cause: err, details: { ambiguous: false } }));
+          let stdout = "";
+          let stderr = "";
+          let code: number | null = null;
+          let timer: NodeJS.Timeout | undefined;
+          const fail = (why: string) => {
+            stream.close();
+            reject(new TransportError("TRANSPORT_ERROR", `[slurm] ${why}: ${argv[0]}`, { details: { ambiguous: true } }));
+          };
+          if (options.timeoutMs) timer = setTimeout(() => fail(`Command timed out after ${options.timeoutMs} ms on ${this.id}`), options.timeoutMs);
+          options.signal?.addEventListener("abort", () => fail("Command aborted"), { once: true });
+          stream.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+          stream.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+          stream.on("exit", (c: number | null) => (code = c));
+          stream.on("close", () => {
+            if (timer) clearTimeout(timer);
+            if (code === null) return reject(new TransportError("TRANSPORT_ERROR", `[slurm] SSH connection to ${this.id} closed while running ${argv[0]}`, { details: { ambiguous: true } }));
+            resolve({ stdout, stderr, exitCode: code });
+          });
+          if (options.stdin !== undefined) stream.end(options.stdin);
+          else stream.end();
+        });
+      });
+    } finally {
+      release();
+    }
+  }
+
+  async #sftpSession(): Promise<SFTPWrapper> {
+    const client = await this.#connection();
+    if (!this.#sftp) {
+      this.#sftp = new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
+      this.#sftp.catch(() => (this.#sftp = undefined));
+    }
+    return this.#sftp;
+  }
+
+  async #withSftp<T>(what: string, fn: (s: SFTPWrapper) => Promise<T>): Promise<T> {
+    let lastErr: unknown;
+    for (let i = 0; i < 2; i++) {
+      const s = await this.#sftpSession();
+      try {
+        return await fn(s);
+      } catch (e) {
+        lastErr = e;
+        // A dropped connection: reconnect once and retry (file ops here are idempotent).
+        if (this.#client && !/No response from server|Not connected|closed/i.test(String((e as Error)?.message))) break;
+        this.#sftp = undefined;
+      }
+    }
+    throw new TransportError("TRANSPORT_ERROR", `[slurm] SFTP ${what} on ${this.id} failed: ${String((lastErr as Error)?.message ?? lastErr)}`, { cause: lastErr });
+  }
+
+  async writeFile(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+    await this.mkdirp(posix.dirname(path));
+    const tmp = `${path}.${Math.random().toString(36).slice(2)}.tmp`;
+    await this.#withSftp(`write ${path}`, (s) =>
+      new Promise<void>((resolve, reject) =>
+        s.writeFile(tmp, typeof data === "string" ? data : Buffer.from(data), { mode }, (err) => {
+          if (err) return reject(err);
+          s.ext_openssh_rename(tmp, path, (e2) => (e2 ? s.rename(tmp, path, (e3) => (e3 ? reject(e3) : resolve())) : resolve()));
+        }),
+      ),
+    );
+  }
+
+  async readFile(path: string): Promise<string | undefined> {
+    return this.#withSftp(`read ${path}`, (s) =>
+      new Promise<string | undefined>((resolve, reject) =>
+        s.readFile(path, (err: (Error & { code?: number }) | null | undefined, buf: Buffer) => {
+          if (err) return err.code === 2 ? resolve(undefined) : reject(err);
+          resolve(buf.toString("utf8"));
+        }),
+      ),
+    );
+  }
+
+  async mkdirp(path: string, mode = 0o700): Promise<void> {
+    const r = await this.exec(["mkdir", "-p", "-m", mode.toString(8), "--", path]);
+    if (r.exitCode !== 0) throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot create ${path} on ${this.id}: ${r.stderr.trim()}`);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    return this.#withSftp(`list ${dir}`, (s) =>
+      new Promise<string[]>((resolve, reject) =>
+        s.readdir(dir, (err: (Error & { code?: number }) | undefined, entries) => {
+          if (err) return err.code === 2 ? resolve([]) : reject(err);
+          resolve(entries.map((e) => e.filename));
+        }),
+      ),
+    );
+  }
+
+  async rename(from: string, to: string): Promise<boolean> {
+    return this.#withSftp(`rename ${from}`, (s) =>
+      new Promise<boolean>((resolve, reject) =>
+        s.ext_openssh_rename(from, to, (err: (Error & { code?: number }) | null | undefined) => {
+          if (err) return err.code === 2 ? resolve(false) : reject(err);
+          resolve(true);
+        }),
+      ),
+    );
+  }
+
+  async remove(path: string): Promise<void> {
+    await this.exec(["rm", "-rf", "--", path]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.disconnect();
+  }
+}
