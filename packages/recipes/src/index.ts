@@ -5,3 +5,12 @@ export type { AtomsInit, CellInput, FormulaMode, Pbc, Vec3 } from "./atoms/atoms
 export { atomicMasses, atomicNumber, chemicalSymbol, chemicalSymbols, covalentRadii } from "./atoms/elements.js";
 export { completeCell, cross3, det3, dot3, inv3, matmul3, norm3, row3, transpose3 } from "./atoms/linalg3.js";
 export type { Mat3 } from "./atoms/linalg3.js";
+export { Bohr, GPa, JPerM2, eVPerA3InGPa, fromGPa, toGPa } from "./units.js";
+export { NeighborBuffers, buildNeighborList, bruteForceNeighborList } from "./neighbor/neighbor-list.js";
+export type { NeighborList, NeighborListOptions } from "./neighbor/neighbor-list.js";
+export { BaseCalculator, CalculatorInputError, maxForce, resultsToJSON } from "./calculators/calculator.js";
+export type { Calculator, CalculatorResults, Property } from "./calculators/calculator.js";
+export { EMT, EmtOptionsSchema } from "./calculators/emt.js";
+export type { EmtOptions } from "./calculators/emt.js";
+export { EMT_BETA, EMT_ELEMENTS, EMT_RAW_PARAMETERS, emtCutoff, emtGammas, emtParameters } from "./calculators/emt-parameters.js";
+export type { EmtCutoff, EmtElementParameters } from "./calculators/emt-parameters.js";
