@@ -1,0 +1,248 @@
+import type { Executor, ExecutorCapabilities, ExecutorContext, Submission } from "./executor.js";
+import type { TaskError, TaskOutcome, TaskSpec } from "./task.js";
+import type { RunStore } from "./store/run-store.js";
+import type { LatticeworkEvent, RunState } from "./events.js";
+import type { EventBus } from "./events-bus.js";
+import type { Deadlines } from "./runtime/deadlines.js";
+import { LatticeworkError } from "./errors.js";
+import { backoffDelay, shouldRetry, type ResolvedRetryPolicy } from "./retry.js";
+
+/** How long an executor gets to settle an attempt after it was cancelled or timed out. */
+const SETTLE_GRACE_MS = 30_000;
+
+type Failed = Exclude<TaskOutcome, { state: "completed" }>;
+
+/** Where a call's attempts come from and go to: everything the shell needs besides the executor. */
+export interface ShellCall {
+  /** Builds the TaskSpec for an attempt (attempt number and task id given). */
+  spec(attempt: number, taskId: string): TaskSpec;
+  /** Task id for an attempt (deterministic: call key + attempt). */
+  taskId(attempt: number): string;
+  retry: ResolvedRetryPolicy;
+  /** Number of the first new attempt (previous attempts are kept in the store). */
+  firstAttempt: number;
+  /** Re-attach to this earlier attempt first (only when the executor can attach). */
+  attach?: { nativeId: string; attempt: number; taskId: string };
+  /** Register an attempt's controller with the run so run cancellation aborts it. Returns untrack. */
+  track(controller: AbortController): () => void;
+  /** True once the run was cancelled: no new attempts. */
+  cancelled(): boolean;
+  /** Random source for jitter (tests). */
+  random?: () => number;
+}
+
+/** The result of all attempts of a call. */
+export interface ShellResult {
+  outcome: TaskOutcome;
+  attempt: number;
+  taskId: string;
+}
+
+/**
+ * The runtime's wrapper around every {@link Executor}: it owns the invariants so adapters only
+ * execute. Start once (lazily, on the first submit), dispose once, refuse work after dispose
+ * (EXECUTOR_DISPOSED), time-outs for executors that do not enforce them (abort + cancel at the
+ * deadline, reported as `timed-out`), AbortSignal threading, retries with exponential back-off and
+ * jitter, one attempt row per attempt in the store, and an event for every transition.
+ */
+export class ExecutorShell {
+  readonly #executor: Executor;
+  readonly #name: string;
+  readonly #ctx: ExecutorContext;
+  readonly #store: RunStore;
+  readonly #bus: EventBus;
+  readonly #deadlines: Deadlines;
+  #started: Promise<void> | undefined;
+  #disposed: Promise<void> | undefined;
+
+  /** `name` is the key the executor is registered under (what the store and routing rules use). */
+  constructor(name: string, executor: Executor, deps: { context: ExecutorContext; store: RunStore; bus: EventBus; deadlines: Deadlines }) {
+    this.#name = name;
+    this.#executor = executor;
+    this.#ctx = deps.context;
+    this.#store = deps.store;
+    this.#bus = deps.bus;
+    this.#deadlines = deps.deadlines;
+  }
+
+  /** Registered name of the executor. */
+  get name(): string {
+    return this.#name;
+  }
+  get capabilities(): ExecutorCapabilities {
+    return this.#executor.capabilities;
+  }
+  /** True after `dispose` was called. */
+  get disposed(): boolean {
+    return this.#disposed !== undefined;
+  }
+
+  /** Start the executor once; later calls return the same promise. */
+  start(): Promise<void> {
+    if (this.#disposed) return Promise.reject(this.#disposedError());
+    this.#started ??= Promise.resolve().then(() => this.#executor.start(this.#ctx));
+    return this.#started;
+  }
+
+  /** Dispose once (only if it was started). Later calls return the same promise. */
+  dispose(): Promise<void> {
+    this.#disposed ??= (async () => {
+      if (!this.#started) return;
+      await this.#started.catch(() => {});
+      await this.#executor.dispose();
+    })();
+    return this.#disposed;
+  }
+
+  #disposedError(): LatticeworkError {
+    return new LatticeworkError("EXECUTOR_DISPOSED", `Executor "${this.name}" was disposed (the runtime was closed); create a new runtime to run more work.`);
+  }
+
+  #emit(event: LatticeworkEvent): void {
+    this.#bus.emit(event);
+  }
+
+  /** Run every attempt of a call (re-attach first when asked), retrying failures per policy. */
+  async execute(call: ShellCall): Promise<ShellResult> {
+    let attempt = call.firstAttempt;
+    let attach = call.attach && this.capabilities.attach && this.#executor.attach ? call.attach : undefined;
+    if (attach) attempt = attach.attempt;
+    const lastAllowed = call.firstAttempt + call.retry.retries;
+    for (;;) {
+      const taskId = attach ? attach.taskId : call.taskId(attempt);
+      const spec = call.spec(attempt, taskId);
+      const outcome = call.cancelled() ? cancelledOutcome("Run cancelled before the attempt started") : await this.#attempt(spec, call, attach?.nativeId);
+      attach = undefined;
+      if (outcome.state === "completed") return { outcome, attempt, taskId };
+      if (attempt >= lastAllowed || call.cancelled() || !shouldRetry(call.retry, outcome)) return { outcome, attempt, taskId };
+      const delayMs = backoffDelay(call.retry, attempt - call.firstAttempt + 1, call.random);
+      if (this.#bus.active) this.#emit({ type: "task.retrying", runId: spec.runId, taskId, job: spec.job, attempt: attempt + 1, delayMs, at: Date.now() });
+      await this.#sleep(delayMs, call);
+      attempt++;
+    }
+  }
+
+  async #sleep(ms: number, call: ShellCall): Promise<void> {
+    if (ms <= 0) return;
+    const ctrl = new AbortController();
+    const untrack = call.track(ctrl);
+    await new Promise<void>((resolve) => {
+      const entry = this.#deadlines.add(Date.now() + ms, resolve);
+      ctrl.signal.addEventListener("abort", () => {
+        entry.cancel();
+        resolve();
+      }, { once: true });
+    });
+    untrack();
+  }
+
+  /** One attempt: store row, submit (or attach), time-out, abort, outcome. Never throws. */
+  async #attempt(spec: TaskSpec, call: ShellCall, attachNativeId: string | undefined): Promise<TaskOutcome> {
+    const store = this.#store;
+    const now = Date.now();
+    const base = { runId: spec.runId, taskId: spec.taskId, job: spec.job };
+    if (!attachNativeId) {
+      store.createAttempt({
+        ...base, callKey: spec.callKey, attempt: spec.attempt, executor: this.name, state: "pending", nativeId: null,
+        workdir: spec.workdir, stdoutPath: null, stderrPath: null, note: null, error: null, submittedAt: null, startedAt: null, endedAt: null,
+      });
+    }
+    store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: this.name });
+    if (this.#bus.active) this.#emit({ type: "task.pending", ...base, callKey: spec.callKey, attempt: spec.attempt, executor: this.name, at: now });
+
+    const ctrl = new AbortController();
+    const untrack = call.track(ctrl);
+    let timedOut = false;
+    let submission: Submission | undefined;
+    const deadline =
+      !this.capabilities.timeouts && spec.deadline !== null
+        ? this.#deadlines.add(spec.deadline, () => {
+            timedOut = true;
+            ctrl.abort(new LatticeworkError("TIMEOUT", `Job "${spec.job}" exceeded its time-out of ${spec.timeoutMs} ms`));
+          })
+        : undefined;
+    let outcome: TaskOutcome;
+    try {
+      if (this.#disposed) throw this.#disposedError();
+      await this.start();
+      if (ctrl.signal.aborted) throw ctrl.signal.reason;
+      submission = attachNativeId
+        ? await (this.#executor.attach as NonNullable<Executor["attach"]>).call(this.#executor, attachNativeId, spec, ctrl.signal)
+        : await this.#executor.submit(spec, ctrl.signal);
+      const nativeId = submission.nativeId;
+      store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
+      if (this.#bus.active) this.#emit({ type: "task.submitted", ...base, nativeId, executor: this.name, at: Date.now() });
+      if (!ctrl.signal.aborted) {
+        ctrl.signal.addEventListener("abort", () => void this.#executor.cancel(nativeId).catch(() => {}), { once: true });
+      } else {
+        void this.#executor.cancel(nativeId).catch(() => {});
+      }
+      outcome = await this.#settle(submission.outcome, ctrl.signal);
+    } catch (err) {
+      outcome = ctrl.signal.aborted ? cancelledOutcome(reasonText(ctrl.signal.reason)) : failedOutcome(err, this.name);
+    } finally {
+      deadline?.cancel();
+      untrack();
+    }
+    if (timedOut && outcome.state !== "completed") {
+      outcome = {
+        state: "timed-out",
+        error: { ...outcome.error, code: "TIMEOUT", message: `Job "${spec.job}" exceeded its time-out of ${spec.timeoutMs} ms and was stopped`, retryable: false },
+        ...(outcome.startedAt !== undefined ? { startedAt: outcome.startedAt } : {}),
+        endedAt: outcome.endedAt ?? Date.now(),
+      };
+    }
+    const error = outcome.state === "completed" ? null : outcome.error;
+    store.updateAttempt(spec.taskId, {
+      state: outcome.state,
+      error,
+      endedAt: outcome.endedAt ?? Date.now(),
+      ...(outcome.startedAt !== undefined ? { startedAt: outcome.startedAt } : {}),
+      ...(error?.stdoutPath ? { stdoutPath: error.stdoutPath } : {}),
+      ...(error?.stderrPath ? { stderrPath: error.stderrPath } : {}),
+    });
+    if (this.#bus.active) {
+      this.#emit({ type: "task.ended", ...base, attempt: spec.attempt, state: outcome.state as RunState, at: Date.now(), ...(error ? { error } : {}) });
+    }
+    return outcome;
+  }
+
+  /** Wait for the outcome; once aborted, give the executor a grace period to settle it. */
+  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal): Promise<TaskOutcome> {
+    const guarded = outcome.catch((err: unknown) => failedOutcome(err, this.name));
+    return new Promise<TaskOutcome>((resolve) => {
+      let grace: { cancel(): void } | undefined;
+      const onAbort = (): void => {
+        grace = this.#deadlines.add(Date.now() + SETTLE_GRACE_MS, () =>
+          resolve(cancelledOutcome(`${reasonText(signal.reason)}; executor "${this.name}" did not confirm within ${SETTLE_GRACE_MS / 1000} s`)),
+        );
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+      void guarded.then((o) => {
+        grace?.cancel();
+        signal.removeEventListener("abort", onAbort);
+        resolve(o);
+      });
+    });
+  }
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : typeof reason === "string" ? reason : "Cancelled";
+}
+
+/** A `cancelled` outcome with a CANCELLED error. */
+export function cancelledOutcome(message: string): Failed {
+  return { state: "cancelled", error: { code: "CANCELLED", message }, endedAt: Date.now() };
+}
+
+/** A `failed` outcome for an error thrown by the executor itself (not by the job). */
+export function failedOutcome(err: unknown, executor: string): Failed {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = LatticeworkError.is(e) ? e.code : "EXECUTOR_ERROR";
+  const error: TaskError = { code, message: `[${executor}] ${e.message}`, name: e.name };
+  if (e.stack) error.stack = e.stack;
+  if (LatticeworkError.is(e) && e.details["retryable"] === true) error.retryable = true;
+  return { state: "failed", error, endedAt: Date.now() };
+}
