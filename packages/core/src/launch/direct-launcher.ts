@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
-import { CancelledError, LatticeworkError, ValidationError, zodIssues } from "../errors.js";
+import { CancelledError, LatticeworkError, TimeoutError, ValidationError, zodIssues } from "../errors.js";
 import type { LaunchOptions, LaunchRequest, LaunchResult, Launcher } from "../launcher.js";
 import { findProgram } from "./find-program.js";
 import { terminateGroup, trackGroup, untrackGroup } from "./process-groups.js";
@@ -153,8 +153,12 @@ export class DirectLauncher implements Launcher {
   }
 }
 
+/** The error a launch rejects with when its signal aborts: the abort reason when it is ours or an Error. */
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  return new CancelledError(typeof reason === "string" ? reason : "Launch cancelled");
+  if (reason instanceof LatticeworkError) return reason;
+  // AbortSignal.timeout() and a bare abort() give DOMExceptions; say it in our own terms.
+  if (reason instanceof Error && reason.name === "TimeoutError") return new TimeoutError("Launch timed out", { cause: reason });
+  if (reason instanceof Error && reason.name !== "AbortError") return reason;
+  return new CancelledError(typeof reason === "string" ? reason : "Launch cancelled", { cause: reason });
 }
