@@ -1,1 +1,14 @@
-export {};
+export { main } from "./main.js";
+export { EXIT } from "./program.js";
+export { defineConfig, loadConfig, findConfigFile, checkConfig, ConfigSchema, CONFIG_FILE_NAMES } from "./config.js";
+export type { LatticeworkConfigInput, ResolvedConfig, ExecutorConfig, LoadConfigOptions } from "./config.js";
+export { parseTarget, resolveTarget, lookupExport } from "./target.js";
+export type { TargetSpec, ResolvedTarget } from "./target.js";
+export { applySets, parseSetValue, buildInput, readInputFile } from "./input.js";
+export type { InputSources } from "./input.js";
+export { loadAdapters, createExecutors, importAdapter } from "./adapters.js";
+export type { LoadedAdapter } from "./adapters.js";
+export { collectRunTree } from "./run-tree.js";
+export type { ShowRun, ShowJob, ShowAttempt } from "./run-tree.js";
+export { ProgressModel, LiveDisplay, PlainDisplay } from "./progress.js";
+export type { ProgressDisplay, DisplayStream } from "./progress.js";
