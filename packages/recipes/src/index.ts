@@ -14,3 +14,5 @@ export { EMT, EmtOptionsSchema } from "./calculators/emt.js";
 export type { EmtOptions } from "./calculators/emt.js";
 export { EMT_BETA, EMT_ELEMENTS, EMT_RAW_PARAMETERS, emtCutoff, emtGammas, emtParameters } from "./calculators/emt-parameters.js";
 export type { EmtCutoff, EmtElementParameters } from "./calculators/emt-parameters.js";
+export { LennardJones, LennardJonesOptionsSchema } from "./calculators/lennard-jones.js";
+export type { LennardJonesOptions } from "./calculators/lennard-jones.js";
