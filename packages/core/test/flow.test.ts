@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { z } from "zod";
-import { add, boom, dynamic, echo, isolation, parallel, parent, piped, serial, badOutput, mark } from "./fixtures/demo.js";
-import { lines, memRuntime, tempDir } from "./helpers.js";
+import { add, boom, dynamic, echo, isolation, parallel, parent, piped, serial, badOutput, mark } from "./fixtures/runtime-demo.js";
+import { lines, memRuntime, tempDir } from "./runtime-helpers.js";
 import { defineFlow } from "../src/define-flow.js";
 import { pick } from "../src/pick.js";
 import { LatticeworkError } from "../src/errors.js";
