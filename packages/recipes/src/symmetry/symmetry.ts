@@ -1,0 +1,145 @@
+/**
+ * A tolerance-based symmetry finder in the spirit of spglib: the point group of a lattice (integer
+ * matrices preserving the metric) and the space-group operations (W, t) of a periodic structure.
+ * Conventions (spglib's): W acts on fractional column vectors, s' = W s + t.
+ */
+import { det3, inv3, matmul3, transpose3 } from "../atoms/linalg3.js";
+import { matmulInt, metric, reduceBasis, type Mat3 } from "./lattice.js";
+
+/** One space-group operation: rotation W (integer, row-major 3x3) and fractional translation t. */
+export interface SymmetryOperation {
+  rotation: Mat3;
+  translation: [number, number, number];
+}
+
+/** A structure on plain arrays: cell (flat row-major), fractional coordinates (flat 3N) and species. */
+export interface PeriodicStructure {
+  cell: ArrayLike<number>;
+  frac: ArrayLike<number>;
+  numbers: ArrayLike<number>;
+}
+
+function wrapDiff(x: number): number {
+  return x - Math.round(x);
+}
+
+/**
+ * Point group of a lattice: all integer matrices W (in the basis of `cell`) with W^T G W = G within
+ * `tolerance` (relative to the cell's length scale, Angstrom-like: lengths and dot products are
+ * compared after normalising the cell to unit volume when `normalise` is set, as pymatgen does for
+ * reciprocal lattices). The identity comes first.
+ */
+export function latticePointGroup(cell: ArrayLike<number>, options: { tolerance?: number; normalise?: boolean } = {}): Mat3[] {
+  const tol = options.tolerance ?? 1e-3;
+  let c = Array.from(cell);
+  if (options.normalise) {
+    const s = Math.cbrt(Math.abs(det3(c)));
+    c = c.map((x) => x / s);
+  }
+  const { cell: red, transform: p } = reduceBasis(c);
+  const g = metric(red);
+  // candidate images of each basis vector: lattice vectors of (almost) the same length
+  const range = [-2, -1, 0, 1, 2];
+  const vecs: number[][] = [];
+  for (const i of range) for (const j of range) for (const k of range) if (i || j || k) vecs.push([i, j, k]);
+  const quad = (u: number[], v: number[]): number => {
+    let s = 0;
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += u[a]! * g[3 * a + b]! * v[b]!;
+    return s;
+  };
+  const len = [0, 1, 2].map((i) => Math.sqrt(g[4 * i]!));
+  const scale = Math.max(...len);
+  const cands = [0, 1, 2].map((i) => vecs.filter((v) => Math.abs(Math.sqrt(quad(v, v)) - len[i]!) <= tol * scale));
+  const ops: Mat3[] = [];
+  for (const u of cands[0]!) {
+    for (const v of cands[1]!) {
+      if (Math.abs(quad(u, v) - g[1]!) > tol * scale * scale) continue;
+      for (const w of cands[2]!) {
+        if (Math.abs(quad(u, w) - g[2]!) > tol * scale * scale || Math.abs(quad(v, w) - g[5]!) > tol * scale * scale) continue;
+        // columns are images of basis vectors (fractional column convention)
+        const W = [u[0]!, v[0]!, w[0]!, u[1]!, v[1]!, w[1]!, u[2]!, v[2]!, w[2]!];
+        if (Math.abs(Math.round(det3(W))) !== 1) continue;
+        ops.push(W);
+      }
+    }
+  }
+  // back to the input basis: s_orig = P^T s_red, so W_orig = P^T W_red P^-T
+  const pt = Array.from(transpose3(p));
+  const ptInv = Array.from(inv3(pt), (x) => Math.round(x));
+  const out = ops.map((w) => matmulInt(matmulInt(pt, w), ptInv));
+  out.sort((a, b) => (isIdentity(b) ? 1 : 0) - (isIdentity(a) ? 1 : 0));
+  return out;
+}
+
+function isIdentity(w: ArrayLike<number>): boolean {
+  return [0, 4, 8].every((i) => w[i] === 1) && [1, 2, 3, 5, 6, 7].every((i) => w[i] === 0);
+}
+
+/**
+ * Space-group operations of a periodic structure (spglib-like, tolerance `symprec` in Angstrom):
+ * every lattice point-group rotation W combined with each translation t that maps every atom onto an
+ * atom of the same species within symprec. Translations are wrapped to [0, 1).
+ */
+export function findSymmetryOperations(s: PeriodicStructure, options: { symprec?: number } = {}): SymmetryOperation[] {
+  const symprec = options.symprec ?? 0.01;
+  const n = s.numbers.length;
+  if (n === 0) return [];
+  const cell = Array.from(s.cell);
+  const lengthScale = Math.cbrt(Math.abs(det3(cell)));
+  const rots = latticePointGroup(cell, { tolerance: Math.min(0.05, (2 * symprec) / lengthScale) });
+  // least frequent species anchors the candidate translations
+  const counts = new Map<number, number>();
+  for (let i = 0; i < n; i++) counts.set(s.numbers[i]!, (counts.get(s.numbers[i]!) ?? 0) + 1);
+  let anchorZ = s.numbers[0]!;
+  for (const [z, c] of counts) if (c < counts.get(anchorZ)!) anchorZ = z;
+  let anchor = 0;
+  while (s.numbers[anchor] !== anchorZ) anchor++;
+  const f = (i: number): [number, number, number] => [s.frac[3 * i]!, s.frac[3 * i + 1]!, s.frac[3 * i + 2]!];
+  const ops: SymmetryOperation[] = [];
+  const close = (d: number[]): boolean => {
+    const x = d.map(wrapDiff);
+    const cart = [0, 1, 2].map((k) => x[0]! * cell[k]! + x[1]! * cell[3 + k]! + x[2]! * cell[6 + k]!);
+    return Math.hypot(cart[0]!, cart[1]!, cart[2]!) <= symprec;
+  };
+  const apply = (w: Mat3, v: number[]): number[] => [0, 1, 2].map((r) => w[3 * r]! * v[0]! + w[3 * r + 1]! * v[1]! + w[3 * r + 2]! * v[2]!);
+  for (const w of rots) {
+    const r0 = apply(w, f(anchor));
+    for (let j = 0; j < n; j++) {
+      if (s.numbers[j] !== anchorZ) continue;
+      const fj = f(j);
+      const t = [0, 1, 2].map((k) => fj[k]! - r0[k]!);
+      let ok = true;
+      for (let i = 0; i < n && ok; i++) {
+        const ri = apply(w, f(i)).map((x, k) => x + t[k]!);
+        let found = false;
+        for (let m = 0; m < n && !found; m++) {
+          if (s.numbers[m] !== s.numbers[i]) continue;
+          const fm = f(m);
+          if (close([ri[0]! - fm[0], ri[1]! - fm[1], ri[2]! - fm[2]])) found = true;
+        }
+        ok = found;
+      }
+      if (ok) {
+        const tw = t.map((x) => { const y = x - Math.floor(x); return y > 1 - 1e-8 ? 0 : y; }) as [number, number, number];
+        if (!ops.some((o) => o.rotation.every((x, k) => x === w[k]) && close(o.translation.map((x, k) => x - tw[k]!)))) {
+          ops.push({ rotation: w, translation: tw });
+        }
+      }
+    }
+  }
+  return ops;
+}
+
+/** Distinct rotations (the crystal's point group in the cell's basis) of {@link findSymmetryOperations}. */
+export function pointGroupOperations(s: PeriodicStructure, options: { symprec?: number } = {}): Mat3[] {
+  const out: Mat3[] = [];
+  for (const op of findSymmetryOperations(s, options)) {
+    if (!out.some((w) => w.every((x, k) => x === op.rotation[k]))) out.push(op.rotation);
+  }
+  return out;
+}
+
+/** Rotation matrix of an operation in Cartesian coordinates (R = A^T W A^-T for rows-as-vectors cells). */
+export function cartesianRotation(cell: ArrayLike<number>, w: ArrayLike<number>): Mat3 {
+  return Array.from(matmul3(matmul3(transpose3(cell), w), transpose3(inv3(cell))));
+}
