@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StoreError } from "../errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "./private-fs.js";
+import { ensurePrivateDir, writeFileAtomic, writeFileAtomicSync } from "./private-fs.js";
 
 const DIGEST_RE = /^[0-9a-f]{64}$/;
 
@@ -69,6 +69,35 @@ export async function readArtifact(dir: string, digest: string): Promise<Uint8Ar
       `Artifact ${path} is corrupt: its content does not match its sha256 name. Delete the file and re-run the job that produced it.`,
       { details: { path } },
     );
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Synchronous twin of {@link writeArtifact} (used by the SQLite store to spill big values). */
+export function writeArtifactSync(dir: string, data: string | Uint8Array): string {
+  const digest = sha256Hex(data);
+  const path = artifactPath(dir, digest);
+  if (existsSync(path)) return digest;
+  ensurePrivateDir(dir);
+  ensurePrivateDir(join(dir, digest.slice(0, 2)));
+  writeFileAtomicSync(path, data);
+  return digest;
+}
+
+/** Synchronous twin of {@link readArtifact}. */
+export function readArtifactSync(dir: string, digest: string): Uint8Array | undefined {
+  const path = artifactPath(dir, digest);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new StoreError("STORE_ERROR", `Could not read artifact ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (sha256Hex(bytes) !== digest) {
+    throw new StoreError("STORE_CORRUPT", `Artifact ${path} is corrupt: its content does not match its sha256 name. Delete the file and re-run the job that produced it.`, {
+      details: { path },
+    });
   }
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

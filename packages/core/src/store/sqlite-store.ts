@@ -1,0 +1,363 @@
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { z } from "zod";
+import { LatticeworkError, StoreError, ValidationError, zodIssues } from "../errors.js";
+import { readArtifact, writeArtifact } from "./artifacts.js";
+import { LATEST_SCHEMA_VERSION, migrate, STORE_APPLICATION_ID } from "./migrations.js";
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from "./private-fs.js";
+import type { AttemptRecord, CallRecord, EdgeRecord, ListRunsOptions, RunRecord, RunStore } from "./run-store.js";
+import { SqliteCodec } from "./sqlite-codec.js";
+import { corruptError, foreignError, inspectStoreFile, isBusyError, isCorruptionError } from "./sqlite-file.js";
+import { ATTEMPTS, CALLS, EDGES, RUNS, selectList, updateSql, upsertSql, type TableSpec } from "./sqlite-tables.js";
+
+/** Options of {@link SqliteRunStore}. */
+export const SqliteRunStoreOptionsSchema = z
+  .object({
+    /** Store directory (created 0700): holds `store.sqlite` and `artifacts/`. */
+    dir: z.string().min(1).default(".latticework"),
+    /** SQLite busy timeout: how long one statement waits for another process's lock (ms). */
+    busyTimeoutMs: z.number().int().nonnegative().default(10_000),
+    /** Total time a commit keeps retrying while other processes hold the lock before failing (ms). */
+    maxBusyWaitMs: z.number().int().positive().default(120_000),
+    /** JSON values (inputs, outputs) larger than this go to the artifact directory (bytes). */
+    inlineLimitBytes: z.number().int().positive().default(64 * 1024),
+  })
+  .strict();
+
+/** Options accepted by `new SqliteRunStore(...)`. */
+export type SqliteRunStoreOptions = z.input<typeof SqliteRunStoreOptionsSchema>;
+
+type Db = BetterSqlite3.Database;
+interface Op {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+const openStores = new Set<SqliteRunStore>();
+let exitHooked = false;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The default RunStore: one SQLite file (`<dir>/store.sqlite`, WAL, busy timeout, forward-only
+ * migrations) plus a content-addressed artifact directory (`<dir>/artifacts/ab/cdef...`).
+ * Writes are queued and committed in one immediate transaction per event-loop tick; reads commit
+ * the queue first. Several processes may use one store at once: lock waits are retried with
+ * back-off, so nobody sees "database is locked". A file that is not a latticework store (another
+ * program's database, or garbage) is reported and never modified.
+ *
+ * @example
+ * ```ts
+ * const store = new SqliteRunStore({ dir: ".latticework" });
+ * await store.open();
+ * const runs = await store.listRuns({ limit: 10 });
+ * await store.close();
+ * ```
+ */
+export class SqliteRunStore implements RunStore {
+  /** Absolute store directory. */
+  readonly dir: string;
+  /** Absolute path of the SQLite file. */
+  readonly path: string;
+  readonly artifactDir: string;
+  readonly #options: Readonly<z.output<typeof SqliteRunStoreOptionsSchema>>;
+  readonly #codec: SqliteCodec;
+  readonly #stmts = new Map<string, BetterSqlite3.Statement>();
+  #db: Db | undefined;
+  #queue: Op[] = [];
+  #scheduled = false;
+  #closed = false;
+  #errors: unknown[] = [];
+
+  constructor(options: SqliteRunStoreOptions = {}) {
+    const parsed = SqliteRunStoreOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new ValidationError("CONFIG_INVALID", "[sqlite-store] Invalid options", zodIssues(parsed.error));
+    this.#options = Object.freeze(parsed.data);
+    this.dir = resolve(parsed.data.dir);
+    this.path = join(this.dir, "store.sqlite");
+    this.artifactDir = join(this.dir, "artifacts");
+    this.#codec = new SqliteCodec(this.artifactDir, parsed.data.inlineLimitBytes);
+  }
+
+  async open(): Promise<void> {
+    await this.#retryBusy(() => this.#openSync(), "opening the store");
+  }
+
+  // ---- writes (queued) ----
+  createRun(run: RunRecord): void {
+    this.#enqueue(upsertSql(RUNS, "update"), this.#codec.params(RUNS, run));
+  }
+  updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): void {
+    this.#enqueueUpdate(RUNS, { ...patch, runId });
+  }
+  requestCancel(runId: string): void {
+    this.updateRun(runId, { cancelRequested: true });
+  }
+  upsertCall(call: CallRecord): void {
+    this.#enqueue(upsertSql(CALLS, "update"), this.#codec.params(CALLS, call));
+  }
+  updateCall(runId: string, callKey: string, patch: Partial<Omit<CallRecord, "runId" | "callKey">>): void {
+    this.#enqueueUpdate(CALLS, { ...patch, runId, callKey });
+  }
+  createAttempt(attempt: AttemptRecord): void {
+    this.#enqueue(upsertSql(ATTEMPTS, "update"), this.#codec.params(ATTEMPTS, attempt));
+  }
+  updateAttempt(taskId: string, patch: Partial<Omit<AttemptRecord, "taskId">>): void {
+    this.#enqueueUpdate(ATTEMPTS, { ...patch, taskId });
+  }
+  /** Adds a data edge; adding the same edge again (a replay) is a no-op. */
+  addEdge(edge: EdgeRecord): void {
+    this.#enqueue(upsertSql(EDGES, "ignore"), this.#codec.params(EDGES, { ...edge, path: edge.path ?? "" } as unknown as EdgeRecord));
+  }
+
+  // ---- reads (commit the queue first) ----
+  getRun(runId: string): Promise<RunRecord | undefined> {
+    return this.#read((db) => this.#one(db, RUNS, "run_id = ?", [runId]));
+  }
+  listRuns(options: ListRunsOptions = {}): Promise<RunRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (options.topLevel ?? true) where.push("parent_run_id IS NULL");
+    if (options.state !== undefined) {
+      where.push("state = ?");
+      args.push(options.state);
+    }
+    const sql = `${where.length ? where.join(" AND ") : "1"} ORDER BY created_at DESC, rowid DESC LIMIT ${options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit))}`;
+    return this.#read((db) => this.#many(db, RUNS, sql, args));
+  }
+  listChildRuns(runId: string): Promise<RunRecord[]> {
+    return this.#read((db) => this.#many(db, RUNS, "parent_run_id = ? ORDER BY created_at, rowid", [runId]));
+  }
+  getCall(runId: string, callKey: string): Promise<CallRecord | undefined> {
+    return this.#read((db) => this.#one(db, CALLS, "run_id = ? AND call_key = ?", [runId, callKey]));
+  }
+  listCalls(runId: string): Promise<CallRecord[]> {
+    return this.#read((db) => this.#many(db, CALLS, "run_id = ? ORDER BY seq", [runId]));
+  }
+  listAttempts(runId: string, callKey?: string): Promise<AttemptRecord[]> {
+    return callKey === undefined
+      ? this.#read((db) => this.#many(db, ATTEMPTS, "run_id = ? ORDER BY seq", [runId]))
+      : this.#read((db) => this.#many(db, ATTEMPTS, "run_id = ? AND call_key = ? ORDER BY seq", [runId, callKey]));
+  }
+  listEdges(runId: string): Promise<EdgeRecord[]> {
+    return this.#read((db) => this.#many(db, EDGES, "run_id = ? ORDER BY seq", [runId]).map((e) => ({ ...e, path: e.path === "" ? null : e.path })));
+  }
+
+  putArtifact(data: string | Uint8Array): Promise<string> {
+    this.#checkOpen();
+    return writeArtifact(this.artifactDir, data);
+  }
+  getArtifact(digest: string): Promise<Uint8Array | undefined> {
+    return readArtifact(this.artifactDir, digest);
+  }
+
+  /** Commit queued writes now; throws the errors of writes that failed since the last flush. */
+  async flush(): Promise<void> {
+    this.#checkOpen();
+    await this.#commit();
+    this.#throwPendingErrors();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#queue.length > 0) await this.#commit();
+    } finally {
+      this.#closed = true;
+      openStores.delete(this);
+      this.#stmts.clear();
+      this.#db?.close();
+      this.#db = undefined;
+    }
+    this.#throwPendingErrors();
+  }
+
+  // ---- internals ----
+  #checkOpen(): void {
+    if (this.#closed) throw new StoreError("STORE_ERROR", `The store at ${this.dir} is closed; create a new SqliteRunStore to use it again.`);
+  }
+
+  #enqueue(sql: string, params: Record<string, unknown>): void {
+    this.#checkOpen();
+    this.#queue.push({ sql, params });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#commit().catch((err: unknown) => this.#errors.push(err));
+      });
+    }
+  }
+
+  #enqueueUpdate<R>(spec: TableSpec<R>, patch: Partial<R>): void {
+    const keys = new Set<string>(spec.key);
+    const known = new Set(spec.columns.map((c) => c[0] as string));
+    const fields = Object.keys(patch).filter((k) => !keys.has(k) && (patch as Record<string, unknown>)[k] !== undefined);
+    const unknown = fields.filter((f) => !known.has(f));
+    if (unknown.length > 0) throw new StoreError("STORE_ERROR", `[sqlite-store] Unknown ${spec.table} field(s) in update: ${unknown.join(", ")}.`);
+    if (fields.length === 0) return;
+    fields.sort();
+    this.#enqueue(updateSql(spec, fields), this.#codec.params(spec, patch, new Set([...fields, ...keys])));
+  }
+
+  #throwPendingErrors(): void {
+    if (this.#errors.length === 0) return;
+    const errors = this.#errors;
+    this.#errors = [];
+    if (errors.length === 1 && errors[0] instanceof LatticeworkError) throw errors[0];
+    const list = errors.map((e) => `  - ${e instanceof Error ? e.message : String(e)}`).join("\n");
+    throw new StoreError("STORE_ERROR", `${errors.length} store write(s) failed and were dropped:\n${list}`, { details: { count: errors.length } });
+  }
+
+  #stmt(db: Db, sql: string): BetterSqlite3.Statement {
+    let s = this.#stmts.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      this.#stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  #one<R>(db: Db, spec: TableSpec<R>, where: string, args: unknown[]): R | undefined {
+    const raw = this.#stmt(db, `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${where}`).get(...args) as Record<string, unknown> | undefined;
+    return raw ? this.#codec.row(spec, raw) : undefined;
+  }
+
+  #many<R>(db: Db, spec: TableSpec<R>, where: string, args: unknown[]): R[] {
+    const rows = this.#stmt(db, `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${where}`).all(...args) as Record<string, unknown>[];
+    return rows.map((r) => this.#codec.row(spec, r));
+  }
+
+  /** Commit the whole queue in one immediate transaction (sync). Busy errors propagate; the queue is kept. */
+  commitSync(): void {
+    if (this.#queue.length === 0 || this.#closed) return;
+    const db = this.#openSync();
+    const batch = this.#queue;
+    try {
+      db.transaction(() => {
+        for (const op of batch) this.#stmt(db, op.sql).run(op.params);
+      }).immediate();
+      this.#queue = this.#queue.slice(batch.length);
+    } catch (err) {
+      if (isBusyError(err)) throw err;
+      if (isCorruptionError(err)) throw corruptError(this.path, "SQLite reported damage while writing", err);
+      // One bad write must not sink the batch: replay one by one and drop (and report) the bad ones.
+      this.#queue = [];
+      for (let i = 0; i < batch.length; i++) {
+        const op = batch[i]!;
+        try {
+          db.transaction(() => this.#stmt(db, op.sql).run(op.params)).immediate();
+        } catch (e) {
+          if (isBusyError(e)) {
+            this.#queue = batch.slice(i).concat(this.#queue);
+            throw e;
+          }
+          this.#errors.push(new StoreError("STORE_ERROR", `[sqlite-store] write failed (${op.sql.split(" (")[0]}): ${(e as Error).message}`, { cause: e }));
+        }
+      }
+    }
+  }
+
+  #commit(): Promise<void> {
+    return this.#retryBusy(() => this.commitSync(), "committing writes");
+  }
+
+  #read<T>(fn: (db: Db) => T): Promise<T> {
+    this.#checkOpen();
+    return this.#retryBusy(() => {
+      this.commitSync();
+      return fn(this.#openSync());
+    }, "reading");
+  }
+
+  /** Run `fn`, retrying SQLITE_BUSY with exponential back-off and jitter up to `maxBusyWaitMs`. */
+  async #retryBusy<T>(fn: () => T, what: string): Promise<T> {
+    const start = Date.now();
+    let delay = 5;
+    for (;;) {
+      try {
+        return fn();
+      } catch (err) {
+        if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
+        if (!isBusyError(err)) throw err;
+        const waited = Date.now() - start;
+        if (waited > this.#options.maxBusyWaitMs) {
+          throw new StoreError(
+            "STORE_ERROR",
+            `The store ${this.path} stayed locked by another process for ${Math.round(waited / 1000)} s while ${what}. Check for a hung latticework process (\`fuser ${this.path}\`), or raise \`maxBusyWaitMs\`.`,
+            { cause: err },
+          );
+        }
+        await sleep(delay * (0.5 + Math.random()));
+        delay = Math.min(delay * 2, 200);
+      }
+    }
+  }
+
+  #openSync(): Db {
+    if (this.#db) return this.#db;
+    this.#checkOpen();
+    ensurePrivateDir(this.dir, true);
+    const state = inspectStoreFile(this.path);
+    if (state === "missing") closeSync(openSync(this.path, "a", PRIVATE_FILE_MODE));
+    const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+    let db: Db;
+    try {
+      db = new Database(this.path, { fileMustExist: true });
+    } catch (err) {
+      if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
+      throw new StoreError("STORE_ERROR", `Could not open the store ${this.path}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      db.pragma(`busy_timeout = ${this.#options.busyTimeoutMs}`);
+      this.#verifyOwnership(db);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      try {
+        migrate(db);
+      } catch (err) {
+        const e = err as { code?: string; current?: number };
+        if (e.code === "LW_SCHEMA_TOO_NEW") {
+          throw new StoreError(
+            "STORE_ERROR",
+            `The store ${this.path} has schema version ${e.current}, newer than this @latticework/core understands (${LATEST_SCHEMA_VERSION}). Upgrade @latticework/core, or use another store directory. The file was not changed.`,
+          );
+        }
+        throw err;
+      }
+    } catch (err) {
+      db.close();
+      if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
+      throw err;
+    }
+    for (const f of [this.path, `${this.path}-wal`, `${this.path}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+    this.#db = db;
+    openStores.add(this);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.on("exit", commitAllOnExit);
+    }
+    return db;
+  }
+
+  /** Before any write: a file without our application id must hold no tables (else it is foreign). */
+  #verifyOwnership(db: Db): void {
+    const appId = db.pragma("application_id", { simple: true }) as number;
+    if (appId === STORE_APPLICATION_ID) return;
+    if (appId !== 0) throw foreignError(this.path, `its application id is ${appId}`);
+    const row = db.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1").get() as { name: string } | undefined;
+    if (row) throw foreignError(this.path, `it holds a table "${row.name}" and no latticework application id`);
+  }
+}
+
+/** Last chance on process exit: commit what is queued, synchronously. */
+function commitAllOnExit(): void {
+  for (const store of openStores) {
+    try {
+      store.commitSync();
+    } catch {
+      // nothing more can be done while exiting
+    }
+  }
+}
