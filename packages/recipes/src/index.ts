@@ -16,3 +16,12 @@ export { EMT_BETA, EMT_ELEMENTS, EMT_RAW_PARAMETERS, emtCutoff, emtGammas, emtPa
 export type { EmtCutoff, EmtElementParameters } from "./calculators/emt-parameters.js";
 export { LennardJones, LennardJonesOptionsSchema } from "./calculators/lennard-jones.js";
 export type { LennardJonesOptions } from "./calculators/lennard-jones.js";
+export { optimize, OptimizeOptionsSchema, BFGSOptionsSchema, LBFGSOptionsSchema, FIREOptionsSchema, OptimizationNotConvergedError } from "./optimize/optimize.js";
+export type { OptimizeOptions, OptimizeResult, OptimizationFrame } from "./optimize/optimize.js";
+export { FrechetCellFilter, CellFilterOptionsSchema } from "./optimize/cell-filter.js";
+export type { CellFilterOptions } from "./optimize/cell-filter.js";
+export { AtomsTarget } from "./optimize/target.js";
+export type { OptimizationTarget } from "./optimize/target.js";
+export { BFGSStepper, LBFGSStepper, FIREStepper } from "./optimize/steppers.js";
+export type { Stepper } from "./optimize/steppers.js";
+export { symmetricEigen, expm, expmFrechet3 } from "./optimize/linalg.js";
