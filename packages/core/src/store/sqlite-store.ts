@@ -69,6 +69,7 @@ export class SqliteRunStore implements RunStore {
   #scheduled = false;
   #closed = false;
   #errors: unknown[] = [];
+  #stats = { commits: 0, writes: 0, busyRetries: 0 };
 
   constructor(options: SqliteRunStoreOptions = {}) {
     const parsed = SqliteRunStoreOptionsSchema.safeParse(options);
@@ -78,6 +79,11 @@ export class SqliteRunStore implements RunStore {
     this.path = join(this.dir, "store.sqlite");
     this.artifactDir = join(this.dir, "artifacts");
     this.#codec = new SqliteCodec(this.artifactDir, parsed.data.inlineLimitBytes);
+  }
+
+  /** Counters for diagnostics and benchmarks: committed transactions, rows written, lock waits retried. */
+  get stats(): Readonly<{ commits: number; writes: number; busyRetries: number }> {
+    return { ...this.#stats };
   }
 
   async open(): Promise<void> {
@@ -239,6 +245,8 @@ export class SqliteRunStore implements RunStore {
         for (const op of batch) this.#stmt(db, op.sql).run(op.params);
       }).immediate();
       this.#queue = this.#queue.slice(batch.length);
+      this.#stats.commits++;
+      this.#stats.writes += batch.length;
     } catch (err) {
       if (isBusyError(err)) throw err;
       if (isCorruptionError(err)) throw corruptError(this.path, "SQLite reported damage while writing", err);
@@ -263,9 +271,9 @@ export class SqliteRunStore implements RunStore {
     return this.#retryBusy(() => this.commitSync(), "committing writes");
   }
 
-  #read<T>(fn: (db: Db) => T): Promise<T> {
+  async #read<T>(fn: (db: Db) => T): Promise<T> {
     this.#checkOpen();
-    return this.#retryBusy(() => {
+    return await this.#retryBusy(() => {
       this.commitSync();
       return fn(this.#openSync());
     }, "reading");
@@ -289,6 +297,7 @@ export class SqliteRunStore implements RunStore {
             { cause: err },
           );
         }
+        this.#stats.busyRetries++;
         await sleep(delay * (0.5 + Math.random()));
         delay = Math.min(delay * 2, 200);
       }
@@ -302,6 +311,21 @@ export class SqliteRunStore implements RunStore {
     const state = inspectStoreFile(this.path);
     if (state === "missing") closeSync(openSync(this.path, "a", PRIVATE_FILE_MODE));
     const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
+    if (state === "blank-sqlite") {
+      // The header may be stale (another program's tables can sit in its WAL). Look read-only
+      // first: a read-only connection never checkpoints that WAL into the file on close.
+      let probe: Db | undefined;
+      try {
+        probe = new Database(this.path, { readonly: true, fileMustExist: true });
+        probe.pragma(`busy_timeout = ${this.#options.busyTimeoutMs}`);
+        this.#verifyOwnership(probe);
+      } catch (err) {
+        if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
+        throw err;
+      } finally {
+        probe?.close();
+      }
+    }
     let db: Db;
     try {
       db = new Database(this.path, { fileMustExist: true });
