@@ -17,7 +17,10 @@ export function resultJson(result: RunResult): Record<string, unknown> {
 }
 
 /** Print how a run ended: a JSON document with --json, else a short human summary on stdout. */
-export function printResult(result: RunResult, options: { json: boolean; io: Io; style: Style }): void {
+export function printResult(
+  result: RunResult,
+  options: { json: boolean; io: Io; style: Style; summary?: ((output: never) => string) | undefined },
+): void {
   const { io, style: s } = options;
   if (options.json) {
     io.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
@@ -25,7 +28,17 @@ export function printResult(result: RunResult, options: { json: boolean; io: Io;
   }
   const ok = result.state === "completed";
   const lines: string[] = [`${ok ? s.green("\u2713") : s.red("\u2717")} run ${s.bold(result.runId)} ${s.state(result.state)}`];
-  if (ok && result.output !== undefined) {
+  let summarised = false;
+  if (ok && options.summary) {
+    try {
+      const text = options.summary(result.output as never);
+      lines.push(text.replace(/\n$/, ""));
+      summarised = true;
+    } catch (error) {
+      lines.push(s.yellow(`(summary() of the flow failed: ${(error as Error).message}; raw output follows)`));
+    }
+  }
+  if (ok && !summarised && result.output !== undefined) {
     const text = JSON.stringify(result.output, null, 2) ?? "undefined";
     const outLines = text.split("\n");
     lines.push(s.dim("output:"));

@@ -63,12 +63,15 @@ function isRunnable(value: unknown): value is Job | Flow {
   return typeof value === "object" && value !== null && (kind === "job" || kind === "flow");
 }
 
+function containsRunnable(value: unknown, depth: number): boolean {
+  if (isRunnable(value)) return true;
+  if (depth <= 0 || typeof value !== "object" || value === null) return false;
+  return Object.values(value).some((v) => containsRunnable(v, depth - 1));
+}
+
 function runnableKeys(value: unknown): string[] {
   if (typeof value !== "object" || value === null) return [];
-  return Object.keys(value).filter((k) => {
-    const v = (value as Record<string, unknown>)[k];
-    return isRunnable(v) || (typeof v === "object" && v !== null && Object.values(v).some(isRunnable));
-  });
+  return Object.keys(value).filter((k) => containsRunnable((value as Record<string, unknown>)[k], 3));
 }
 
 /** Walk a dotted path through a module namespace, falling back to the default export. */

@@ -108,7 +108,7 @@ export async function runCommand(targetText: string, flags: RunFlags, globals: G
         ...(flags.runId !== undefined ? { runId: flags.runId } : {}),
       }),
     );
-    printResult(result, { json: flags.json === true, io, style: ui.outStyle });
+    printResult(result, { json: flags.json === true, io, style: ui.outStyle, summary: target.value.summary as never });
     return exitCodeFor(result);
   } finally {
     await runtime.close();
@@ -153,7 +153,7 @@ export async function replayCommand(mode: "resume" | "retry", runId: string, fla
       const promise = mode === "resume" ? runtime.resume(runId, options) : runtime.retry(runId, options);
       return { runId, result: promise, cancel: () => void runtime.cancel(runId) };
     });
-    printResult(result, { json: flags.json === true, io, style: ui.outStyle });
+    printResult(result, { json: flags.json === true, io, style: ui.outStyle, summary: target.value.summary as never });
     return exitCodeFor(result);
   } finally {
     await runtime.close();

@@ -66,14 +66,13 @@ export async function slurmScriptCommand(targetText: string, flags: SlurmScriptF
     rawOptions = {};
   }
   const adapter = namespace.adapter as { optionsSchema?: { safeParse(v: unknown): { success: boolean; data?: unknown; error?: unknown } } } | undefined;
-  let options: unknown = rawOptions;
+  // Validate here for a clear report; renderSlurmScript gets the options as written and applies its defaults.
   if (adapter?.optionsSchema) {
     const parsed = adapter.optionsSchema.safeParse(rawOptions);
     if (!parsed.success) {
       const where = slurmExecutors.length ? `executors.${executorName}.options` : `options of a SLURM executor (none configured; add one to ${config.file ?? "latticework.config.json"})`;
       throw new ValidationError("CONFIG_INVALID", `[slurm script] ${where} are invalid`, issuesOf(parsed.error as never, slurmExecutors.length ? `executors.${executorName}.options` : ""));
     }
-    options = parsed.data;
   }
   const spec = parseTarget(targetText, config.flows, io.cwd);
   const target = await resolveTarget(spec, io.cwd);
@@ -101,7 +100,7 @@ export async function slurmScriptCommand(targetText: string, flags: SlurmScriptF
       parsedInput.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
     );
   }
-  const script = await render({ job: target.value, input: parsedInput.data, options, executorName });
+  const script = await render({ job: target.value, input: parsedInput.data, options: rawOptions, executorName });
   io.stdout.write(script.endsWith("\n") ? script : `${script}\n`);
   return 0;
 }
