@@ -33,6 +33,8 @@ export class BFGSStepper implements Stepper {
   private Hinv: Float64Array | undefined;
   /** is H known to be positive definite (then Hinv is valid) */
   private pd = true;
+  /** Steps that needed the full eigen-decomposition (H not known to be positive definite). */
+  eigenSteps = 0;
   private r0: Float64Array | undefined;
   private f0: Float64Array | undefined;
 
@@ -95,6 +97,7 @@ export class BFGSStepper implements Stepper {
       const Hi = this.Hinv;
       for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let j = 0; j < n; j++) s += Hi[o + j]! * f[j]!; dr[i] = s; }
     } else {
+      this.eigenSteps++;
       const { values, vectors } = symmetricEigen(this.H!, n);
       const proj = new Float64Array(n);
       for (let c = 0; c < n; c++) { let s = 0; for (let k = 0; k < n; k++) s += f[k]! * vectors[k * n + c]!; proj[c] = s / Math.abs(values[c]!); }
