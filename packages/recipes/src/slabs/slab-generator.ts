@@ -288,9 +288,8 @@ export function sameSlab(x: PStruct, y: PStruct, tol: number): boolean {
  */
 export function isSymmetricSlab(s: PStruct, symprec = 0.1): boolean {
   const ps: PeriodicStructure = { cell: s.cell, frac: s.frac, numbers: s.numbers };
-  const ops = findSymmetryOperations(ps, { symprec });
   // a flip maps c onto -c (+ in-plane vectors): W[2][2] = -1 in the column convention
-  return ops.some((op) => op.rotation[8] === -1);
+  return findSymmetryOperations(ps, { symprec, rotationFilter: (w) => w[8] === -1, maxOperations: 1 }).length > 0;
 }
 
 /**

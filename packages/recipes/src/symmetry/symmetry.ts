@@ -80,13 +80,18 @@ function isIdentity(w: ArrayLike<number>): boolean {
  * every lattice point-group rotation W combined with each translation t that maps every atom onto an
  * atom of the same species within symprec. Translations are wrapped to [0, 1).
  */
-export function findSymmetryOperations(s: PeriodicStructure, options: { symprec?: number } = {}): SymmetryOperation[] {
+export function findSymmetryOperations(
+  s: PeriodicStructure,
+  options: { symprec?: number; rotationFilter?: (w: Mat3) => boolean; maxOperations?: number } = {},
+): SymmetryOperation[] {
   const symprec = options.symprec ?? 0.01;
   const n = s.numbers.length;
   if (n === 0) return [];
   const cell = Array.from(s.cell);
   const lengthScale = Math.cbrt(Math.abs(det3(cell)));
-  const rots = latticePointGroup(cell, { tolerance: Math.min(0.05, (2 * symprec) / lengthScale) });
+  let rots = latticePointGroup(cell, { tolerance: Math.min(0.05, (2 * symprec) / lengthScale) });
+  if (options.rotationFilter) rots = rots.filter(options.rotationFilter);
+  const maxOps = options.maxOperations ?? Infinity;
   // least frequent species anchors the candidate translations
   const counts = new Map<number, number>();
   for (let i = 0; i < n; i++) counts.set(s.numbers[i]!, (counts.get(s.numbers[i]!) ?? 0) + 1);
@@ -94,35 +99,42 @@ export function findSymmetryOperations(s: PeriodicStructure, options: { symprec?
   for (const [z, c] of counts) if (c < counts.get(anchorZ)!) anchorZ = z;
   let anchor = 0;
   while (s.numbers[anchor] !== anchorZ) anchor++;
-  const f = (i: number): [number, number, number] => [s.frac[3 * i]!, s.frac[3 * i + 1]!, s.frac[3 * i + 2]!];
-  const ops: SymmetryOperation[] = [];
-  const close = (d: number[]): boolean => {
-    const x = d.map(wrapDiff);
-    const cart = [0, 1, 2].map((k) => x[0]! * cell[k]! + x[1]! * cell[3 + k]! + x[2]! * cell[6 + k]!);
-    return Math.hypot(cart[0]!, cart[1]!, cart[2]!) <= symprec;
+  const fr = Float64Array.from(s.frac as ArrayLike<number>);
+  const nums = Int32Array.from(s.numbers as ArrayLike<number>);
+  const tol2 = symprec * symprec;
+  const close = (dx: number, dy: number, dz: number): boolean => {
+    dx -= Math.round(dx); dy -= Math.round(dy); dz -= Math.round(dz);
+    const x = dx * cell[0]! + dy * cell[3]! + dz * cell[6]!;
+    const y = dx * cell[1]! + dy * cell[4]! + dz * cell[7]!;
+    const z = dx * cell[2]! + dy * cell[5]! + dz * cell[8]!;
+    return x * x + y * y + z * z <= tol2;
   };
-  const apply = (w: Mat3, v: number[]): number[] => [0, 1, 2].map((r) => w[3 * r]! * v[0]! + w[3 * r + 1]! * v[1]! + w[3 * r + 2]! * v[2]!);
+  const ops: SymmetryOperation[] = [];
+  const rotated = new Float64Array(3 * n);
   for (const w of rots) {
-    const r0 = apply(w, f(anchor));
+    for (let i = 0; i < n; i++) {
+      const a = fr[3 * i]!, b = fr[3 * i + 1]!, c = fr[3 * i + 2]!;
+      rotated[3 * i] = w[0]! * a + w[1]! * b + w[2]! * c;
+      rotated[3 * i + 1] = w[3]! * a + w[4]! * b + w[5]! * c;
+      rotated[3 * i + 2] = w[6]! * a + w[7]! * b + w[8]! * c;
+    }
     for (let j = 0; j < n; j++) {
-      if (s.numbers[j] !== anchorZ) continue;
-      const fj = f(j);
-      const t = [0, 1, 2].map((k) => fj[k]! - r0[k]!);
+      if (nums[j] !== anchorZ) continue;
+      const t0 = fr[3 * j]! - rotated[3 * anchor]!, t1 = fr[3 * j + 1]! - rotated[3 * anchor + 1]!, t2 = fr[3 * j + 2]! - rotated[3 * anchor + 2]!;
       let ok = true;
       for (let i = 0; i < n && ok; i++) {
-        const ri = apply(w, f(i)).map((x, k) => x + t[k]!);
+        const px = rotated[3 * i]! + t0, py = rotated[3 * i + 1]! + t1, pz = rotated[3 * i + 2]! + t2;
         let found = false;
-        for (let m = 0; m < n && !found; m++) {
-          if (s.numbers[m] !== s.numbers[i]) continue;
-          const fm = f(m);
-          if (close([ri[0]! - fm[0], ri[1]! - fm[1], ri[2]! - fm[2]])) found = true;
+        for (let m = 0; m < n; m++) {
+          if (nums[m] === nums[i] && close(px - fr[3 * m]!, py - fr[3 * m + 1]!, pz - fr[3 * m + 2]!)) { found = true; break; }
         }
         ok = found;
       }
       if (ok) {
-        const tw = t.map((x) => { const y = x - Math.floor(x); return y > 1 - 1e-8 ? 0 : y; }) as [number, number, number];
-        if (!ops.some((o) => o.rotation.every((x, k) => x === w[k]) && close(o.translation.map((x, k) => x - tw[k]!)))) {
+        const tw = [t0, t1, t2].map((x) => { const y = x - Math.floor(x); return y > 1 - 1e-8 ? 0 : y; }) as [number, number, number];
+        if (!ops.some((o) => o.rotation.every((x, k) => x === w[k]) && close(o.translation[0] - tw[0], o.translation[1] - tw[1], o.translation[2] - tw[2]))) {
           ops.push({ rotation: w, translation: tw });
+          if (ops.length >= maxOps) return ops;
         }
       }
     }

@@ -1,0 +1,61 @@
+"""pymatgen oracle for @latticework/recipes slab generation (part B).
+
+Emulates quacc's make_slabs_from_bulk defaults (SPEC 4.1) with Debian's pymatgen 2022.11.7:
+generate_all_slabs(max_index, min_slab_size=10, min_vacuum_size=20, center_slab=True), flipped copies
+of asymmetric slabs counted, supercell [ceil(8/|a|), ceil(8/|b|), 1], atoms within z_fix=2 of the
+top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n}]} on stdin; prints per slab the
+Miller index, number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters and the
+sorted atom heights along the surface normal (relative to the lowest atom).
+"""
+import json
+import math
+import sys
+import warnings
+
+import numpy as np
+from ase import Atoms
+from pymatgen.core.surface import generate_all_slabs
+from pymatgen.io.ase import AseAtomsAdaptor
+
+warnings.filterwarnings("ignore")
+
+
+def slabs_task(t):
+    a = t["bulk"]
+    atoms = Atoms(numbers=a["numbers"], positions=a["positions"], cell=a["cell"], pbc=True)
+    struct = AseAtomsAdaptor.get_structure(atoms)
+    out = []
+    for slab in generate_all_slabs(struct, t["max_index"], 10.0, 20.0, center_slab=True):
+        sym = bool(slab.is_symmetric())
+        abc = slab.lattice.abc
+        rep = [math.ceil(8.0 / abc[0]), math.ceil(8.0 / abc[1]), 1]
+        sc = slab.copy()
+        sc.make_supercell(rep)
+        m = sc.lattice.matrix
+        normal = np.cross(m[0], m[1])
+        normal /= np.linalg.norm(normal)
+        h = sc.cart_coords @ normal
+        free = int(np.sum(h >= h.max() - 2.0))
+        one = slab.cart_coords @ normal
+        out.append({
+            "miller": list(slab.miller_index),
+            "natoms": len(sc),
+            "free": free,
+            "supercell": rep,
+            "symmetric": sym,
+            "n1x1": len(slab),
+            "abc": list(abc),
+            "angles": list(slab.lattice.angles),
+            "heights": sorted((one - one.min()).tolist()),
+            "copies": 1 if sym else 2,
+        })
+    return out
+
+
+def main():
+    req = json.load(sys.stdin)
+    json.dump({"results": [slabs_task(t) for t in req["tasks"]]}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
