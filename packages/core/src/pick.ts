@@ -13,7 +13,8 @@ import { makeRef, refDataOf, runHandleOf } from "./runtime/deferred.js";
  * const energy = f.run(emt.static, { atoms: pick(relaxed, "atoms") });
  * ```
  */
-export function pick<T = unknown>(run: RunPromise<unknown> | Ref<unknown>, path: string): Ref<T> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function pick<T = any>(run: RunPromise<unknown> | Ref<unknown>, path: string): Ref<T> {
   if (typeof path !== "string") {
     throw new LatticeworkError("INPUT_INVALID", `pick(): path must be a dotted string such as "atoms.positions.0", got ${typeof path}`);
   }

@@ -232,7 +232,7 @@ describe("flows", () => {
       name: "t.notjob",
       input: z.object({}),
       async run(_i, f) {
-        return f.run(serial as never, {});
+        return f.run(serial as never, {} as never);
       },
     });
     const res = await rt.run(flow, {});

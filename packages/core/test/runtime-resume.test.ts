@@ -138,7 +138,7 @@ describe("retry and resume by deterministic replay", () => {
         this.submits.push(task.taskId);
         return { nativeId: `native-${task.taskId}`, outcome: new Promise<TaskOutcome>(() => {}) };
       }
-      override async attach(nativeId: string): Promise<Submission> {
+      async attach(nativeId: string): Promise<Submission> {
         this.attaches.push(nativeId);
         return { nativeId, outcome: Promise.resolve({ state: "completed", output: { sum: 42 } }) };
       }

@@ -1,3 +1,4 @@
+import type { AnyFlow } from "./any-flow.js";
 import type { CallOptions, Flow } from "../flow.js";
 import type { Job } from "../job.js";
 import type { TaskError, TaskSpec } from "../task.js";
@@ -125,7 +126,7 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
 const TERMINAL_STATES = new Set<RunState>(["completed", "failed", "cancelled", "timed-out", "lost"]);
 
 /** `f.subflow(flow, input)`: a child run with a deterministic id, replayed like its parent. */
-export async function runSubflowCall(run: FlowRun, handle: CallHandle, flow: Flow, raw: unknown, opts: CallOptions): Promise<unknown> {
+export async function runSubflowCall(run: FlowRun, handle: CallHandle, flow: AnyFlow, raw: unknown, opts: CallOptions): Promise<unknown> {
   const store = run.env.store;
   const prep = await run.prepare(handle, "flow", flow.name, flow.input, raw);
   if (!prep.ok) return failCall(run, "flow", flow.name, handle.callPath, prep.callKey, prep.cancelled ? "cancelled" : "failed", prep.error, 0, true);

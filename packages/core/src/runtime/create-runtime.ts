@@ -228,7 +228,7 @@ class LatticeworkRuntime implements Runtime {
     if (!rec.target) {
       throw new LatticeworkError("RUN_NOT_FOUND", `Run ${runId} has no recorded target (its flow was not exported from its module); it cannot be replayed. Export the flow and start a new run.`);
     }
-    const target = await loadTarget(rec.target, runId);
+    const target = await loadTarget(rec.target, runId, { kind: rec.kind, name: rec.name });
     const runRules = options.rules ?? ((rec.options["rules"] as ExecutorRule[] | undefined) ?? []);
     const runExecutor = options.executor ?? rec.executor ?? undefined;
     const fr = new FlowRun(this.#env, { runId, mode, pathPrefix: "", runExecutor, runRules, target: rec.target });

@@ -1,3 +1,4 @@
+import type { AnyFlow } from "./any-flow.js";
 import { hostname } from "node:os";
 import type { Flow, FlowContext, CallOptions, RunPromise } from "../flow.js";
 import type { Job } from "../job.js";
@@ -211,7 +212,7 @@ export class FlowRun {
   }
 
   /** Run the body (a flow, or a single job) to the end, record the outcome, never throw. */
-  async execute(target: Flow | Job, rawInput: unknown, options: Record<string, unknown>): Promise<RunResult> {
+  async execute(target: AnyFlow | Job, rawInput: unknown, options: Record<string, unknown>): Promise<RunResult> {
     const { store, bus } = this.env;
     const now = Date.now();
     const parentRunId = this.init.parent?.runId ?? null;

@@ -1,3 +1,4 @@
+import type { AnyFlow } from "./any-flow.js";
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import { LatticeworkError } from "../errors.js";
@@ -14,14 +15,31 @@ export function importModule(module: string): Promise<Record<string, unknown>> {
  * Find the dotted export path under which `value` is exported from its defining module (exports and
  * plain objects up to three levels deep, e.g. `emt.static`). Undefined when it is not exported.
  */
-export async function findExportPath(value: Flow | Job): Promise<{ module: string; exportPath: string } | undefined> {
+export async function findExportPath(value: AnyFlow | Job): Promise<{ module: string; exportPath: string } | undefined> {
   if (!value.module) return undefined;
-  let mod: Record<string, unknown>;
+  let mod: Record<string, unknown> | undefined;
+  // A script that runs its own flow at top level (`await rt.run(flow)`) is still evaluating: importing
+  // it would wait for ourselves. Give the import a moment; if it does not settle, record the module
+  // with an empty export path and let `loadTarget` find the flow by kind and name later.
+  let timer: NodeJS.Timeout | undefined;
   try {
-    mod = await importModule(value.module);
+    mod = await Promise.race([
+      importModule(value.module),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 200);
+        timer.unref();
+      }),
+    ]);
   } catch {
     return undefined;
+  } finally {
+    if (timer) clearTimeout(timer);
   }
+  if (!mod) return { module: value.module, exportPath: "" };
+  return searchExports(mod, (v) => v === value, value.module);
+}
+
+function searchExports(mod: Record<string, unknown>, match: (v: unknown) => boolean, module: string): { module: string; exportPath: string } | undefined {
   const queue: { obj: Record<string, unknown>; path: string; depth: number }[] = [{ obj: mod, path: "", depth: 0 }];
   const seen = new Set<unknown>();
   while (queue.length) {
@@ -34,7 +52,7 @@ export async function findExportPath(value: Flow | Job): Promise<{ module: strin
         continue;
       }
       const p = path ? `${path}.${key}` : key;
-      if (v === value) return { module: value.module, exportPath: p };
+      if (match(v)) return { module, exportPath: p };
       if (depth < 3 && v !== null && typeof v === "object" && !seen.has(v) && (v as { kind?: unknown }).kind === undefined) {
         seen.add(v);
         queue.push({ obj: v as Record<string, unknown>, path: p, depth: depth + 1 });
@@ -44,8 +62,12 @@ export async function findExportPath(value: Flow | Job): Promise<{ module: strin
   return undefined;
 }
 
-/** Import a recorded target (for resume / retry) and check it is a flow or a job. */
-export async function loadTarget(target: { module: string; exportPath: string }, runId: string): Promise<Flow | Job> {
+/**
+ * Import a recorded target (for resume / retry) and check it is a flow or a job. An empty export
+ * path (recorded while the module was still evaluating) is resolved by searching the module's
+ * exports for a flow/job of the run's kind and name.
+ */
+export async function loadTarget(target: { module: string; exportPath: string }, runId: string, expect?: { kind: "flow" | "job"; name: string }): Promise<AnyFlow | Job> {
   let mod: Record<string, unknown>;
   try {
     mod = await importModule(target.module);
@@ -56,14 +78,19 @@ export async function loadTarget(target: { module: string; exportPath: string },
       { cause: err },
     );
   }
-  let v: unknown = mod;
-  for (const seg of target.exportPath.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[seg] : undefined;
+  let exportPath = target.exportPath;
+  if (!exportPath && expect) {
+    const found = searchExports(mod, (v) => (v as { kind?: unknown } | null)?.kind === expect.kind && (v as { name?: unknown }).name === expect.name, target.module);
+    exportPath = found?.exportPath ?? "";
+  }
+  let v: unknown = exportPath ? mod : undefined;
+  for (const seg of exportPath.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[seg] : undefined;
   const kind = (v as { kind?: unknown } | undefined)?.kind;
   if (kind !== "flow" && kind !== "job") {
     throw new LatticeworkError(
       "RUN_NOT_FOUND",
-      `Cannot replay run ${runId}: ${target.module} has no flow or job at export path "${target.exportPath}". Was it renamed?`,
+      `Cannot replay run ${runId}: ${target.module} has no ${expect ? `${expect.kind} "${expect.name}"` : "flow or job"} at export path "${exportPath}". Was it renamed or is it no longer exported?`,
     );
   }
-  return v as Flow | Job;
+  return v as AnyFlow | Job;
 }

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createRuntime } from "../src/runtime/create-runtime.js";
+import { SqliteRunStore } from "../src/store/sqlite-store.js";
+import { inProcessExecutor } from "../src/executors/in-process.js";
+import { chain } from "./fixtures/runtime-demo.js";
+import { lines, tempDir } from "./runtime-helpers.js";
+import type { Runtime } from "../src/runtime-types.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const children: ChildProcess[] = [];
+let rt: Runtime | undefined;
+afterEach(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  children.length = 0;
+  await rt?.close();
+  rt = undefined;
+});
+
+function startChild(storeDir: string, log: string, runId: string, n: number, ms: number): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "fixtures", "runtime-crash-child.ts"), storeDir, log, runId, String(n), String(ms)], {
+    cwd: join(here, ".."),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  return child;
+}
+
+describe("crash and resume (real processes, real SQLite)", () => {
+  it("SIGKILL of the orchestrator mid-flow, then resume: every job's side effect happens exactly once", async () => {
+    const dir = tempDir("lw-crash-");
+    const storeDir = join(dir, ".latticework");
+    const log = join(dir, "side-effects.log");
+    const runId = "crash-run-1";
+    const child = startChild(storeDir, log, runId, 5, 300);
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const deadline = Date.now() + 60_000;
+    // Kill once two jobs are recorded as completed (read through a second connection, as the CLI
+    // would) while the third is running: "completed jobs are not run again" is what is tested. A job
+    // killed between its side effect and its commit would legitimately run again (at-least-once).
+    const store = new SqliteRunStore({ dir: storeDir });
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`child exited early (${child.exitCode}): ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`child made no progress: ${stderr}`);
+      if (lines(log).length >= 2) {
+        await store.open();
+        const calls = await store.listCalls(runId);
+        if (calls.filter((c) => c.state === "completed").length >= 2) break;
+      }
+      await sleep(10);
+    }
+    child.kill("SIGKILL");
+    await exited;
+    expect(lines(log)).toEqual(["step0", "step1"]);
+
+    rt = createRuntime({ store, executors: { local: inProcessExecutor() } });
+    const before = await store.getRun(runId);
+    expect(before?.state).toBe("running");
+    expect(before?.ownerPid).toBe(child.pid);
+    expect(before?.target?.exportPath).toBe("chain");
+
+    const res = await rt.resume(runId);
+    expect(res.state).toBe("completed");
+    expect(res.output).toEqual({ last: "step4" });
+    expect(lines(log)).toEqual(["step0", "step1", "step2", "step3", "step4"]);
+    const calls = await store.listCalls(runId);
+    expect(calls.map((c) => c.state)).toEqual(Array(5).fill("completed"));
+    // the interrupted call keeps the attempt the dead process started; the re-run is a new attempt
+    const attempts = await store.listAttempts(runId);
+    expect(attempts.filter((a) => a.state === "completed")).toHaveLength(5);
+    expect(attempts.length).toBeGreaterThanOrEqual(5);
+
+    // a second resume runs nothing
+    const again = await rt.resume(runId);
+    expect(again.state).toBe("completed");
+    expect(lines(log)).toHaveLength(5);
+  });
+
+  it("cancel from another process: the owning process polls the store flag and stops", async () => {
+    const dir = tempDir("lw-xcancel-");
+    const storeDir = join(dir, ".latticework");
+    const log = join(dir, "side-effects.log");
+    const runId = "xcancel-run-1";
+    const child = startChild(storeDir, log, runId, 50, 200);
+    let stdout = "";
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    while (lines(log).length < 1) await sleep(10);
+    const store = new SqliteRunStore({ dir: storeDir });
+    rt = createRuntime({ store, executors: { local: inProcessExecutor() } });
+    await rt.cancel(runId);
+    expect(await exited).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual({ state: "cancelled" });
+    expect((await store.getRun(runId))?.state).toBe("cancelled");
+    expect(lines(log).length).toBeLessThan(10);
+  });
+});
