@@ -73,11 +73,14 @@ export function checkExecutorName(name: string | undefined, config: ResolvedConf
   }
 }
 
-/** Create the orchestrator runtime from a config loaded with adapters. */
+/**
+ * Create the orchestrator runtime from a config loaded with adapters. The CLI opens the SQLite
+ * store itself and hands it over, so close it after the runtime with {@link closeRuntime}.
+ */
 export function runtimeFor(config: ResolvedConfig, logger: Logger): Runtime {
   const executors = createExecutors(config.adapters ?? {}, config.dir);
   const runtime = createRuntime({
-    store: { dir: config.storeDir },
+    store: new SqliteRunStore({ dir: config.storeDir }),
     executors,
     ...(config.defaultExecutor !== undefined ? { defaultExecutor: config.defaultExecutor } : {}),
     rules: config.rules,
@@ -85,6 +88,15 @@ export function runtimeFor(config: ResolvedConfig, logger: Logger): Runtime {
     workerPlugins: config.workerPlugins,
   });
   return runtime;
+}
+
+/** Close a runtime made by {@link runtimeFor} and then its store. */
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  try {
+    await runtime.close();
+  } finally {
+    await runtime.store.close();
+  }
 }
 
 /**

@@ -25,7 +25,7 @@ export function wantsColor(stream: { isTTY?: boolean }, flag: boolean | undefine
 
 /** Make a Style. */
 export function createStyle(color: boolean): Style {
-  const sgr = (open: number, close: number) => (s: string) => (color ? `\u001b[${open}m${s}\u001b[${close}m` : s);
+  const sgr = (open: number, close: number) => (s: string) => (color && s !== "" ? `\u001b[${open}m${s}\u001b[${close}m` : s);
   const red = sgr(31, 39);
   const green = sgr(32, 39);
   const yellow = sgr(33, 39);

@@ -114,7 +114,11 @@ export function lookupExport(namespace: Record<string, unknown>, exportPath: str
  */
 export async function resolveTarget(spec: TargetSpec, cwd = process.cwd()): Promise<ResolvedTarget> {
   const imported = await importModule(spec.module, cwd, "target", { code: "JOB_NOT_FOUND" });
-  const label = imported.file && imported.recorded === imported.file ? path.relative(cwd, imported.file) || imported.file : spec.module;
+  let label = spec.module;
+  if (imported.file && imported.recorded === imported.file) {
+    const rel = path.relative(cwd, imported.file);
+    label = rel && !rel.startsWith("..") ? rel : imported.file;
+  }
   const value = lookupExport(imported.namespace, spec.exportPath, label);
   return { value, kind: value.kind, target: { module: imported.recorded, exportPath: spec.exportPath } };
 }

@@ -1,4 +1,5 @@
 import { createReadStream, existsSync } from "node:fs";
+import { join } from "node:path";
 import { LatticeworkError } from "@latticework/core";
 import { configFor, openExistingStore, requireRun } from "../context.js";
 import type { GlobalOptions, Io } from "../context.js";
@@ -9,6 +10,20 @@ import { createStyle, wantsColor } from "../style.js";
 export interface LogsFlags {
   stream?: string;
   attempt?: string;
+}
+
+/**
+ * The recorded path, or (for attempts whose executor did not record one, e.g. completed local
+ * attempts) the conventional file in the attempt's workdir.
+ */
+function streamFile(recorded: string | null, workdir: string | null, kind: "stdout" | "stderr"): string | null {
+  if (recorded) return recorded;
+  if (!workdir) return null;
+  for (const name of [`${kind}.log`, `${kind}.txt`, kind]) {
+    const candidate = join(workdir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return null;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -51,10 +66,10 @@ export async function logsCommand(runId: string, jobFilter: string | undefined, 
       for (const a of job.attemptList) {
         if (attemptFilter !== undefined && a.attempt !== attemptFilter) continue;
         const files: [string, string | null][] = [];
-        if (stream !== "stderr") files.push(["stdout", a.stdoutPath]);
-        if (stream !== "stdout") files.push(["stderr", a.stderrPath]);
+        if (stream !== "stderr") files.push(["stdout", streamFile(a.stdoutPath, a.workdir, "stdout")]);
+        if (stream !== "stdout") files.push(["stderr", streamFile(a.stderrPath, a.workdir, "stderr")]);
         for (const [kind, file] of files) {
-          io.stdout.write(`${s.bold(`==> ${job.callPath}`)} ${s.dim(`(${job.name}) attempt ${a.attempt} ${a.state} ${kind}: ${file ?? "(none recorded)"}`)} ${s.bold("<==")}\n`);
+          io.stdout.write(`${s.bold(`==> ${job.callPath}`)} ${s.dim(`(${job.name}) attempt ${a.attempt} ${a.state} ${kind}: ${file ?? "(no output)"}`)} ${s.bold("<==")}\n`);
           printed++;
           if (!file) continue;
           if (!existsSync(file)) {

@@ -1,6 +1,6 @@
 import { LatticeworkError, ValidationError } from "@latticework/core";
 import type { RunRecord, RunResult, Runtime } from "@latticework/core";
-import { checkExecutorName, configFor, createUi, openExistingStore, ownerAlive, requireRun, runtimeFor, TERMINAL_RUN_STATES } from "../context.js";
+import { checkExecutorName, closeRuntime, configFor, createUi, openExistingStore, ownerAlive, requireRun, runtimeFor, TERMINAL_RUN_STATES } from "../context.js";
 import type { GlobalOptions, Io, Ui } from "../context.js";
 import { buildInput } from "../input.js";
 import { loadStructure } from "../structure.js";
@@ -111,7 +111,7 @@ export async function runCommand(targetText: string, flags: RunFlags, globals: G
     printResult(result, { json: flags.json === true, io, style: ui.outStyle, summary: target.value.summary as never });
     return exitCodeFor(result);
   } finally {
-    await runtime.close();
+    await closeRuntime(runtime);
   }
 }
 
@@ -156,6 +156,6 @@ export async function replayCommand(mode: "resume" | "retry", runId: string, fla
     printResult(result, { json: flags.json === true, io, style: ui.outStyle, summary: target.value.summary as never });
     return exitCodeFor(result);
   } finally {
-    await runtime.close();
+    await closeRuntime(runtime);
   }
 }
