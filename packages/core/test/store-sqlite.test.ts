@@ -244,7 +244,7 @@ describe("SqliteRunStore: behaviour", () => {
 
   it("unknown fields in a patch are refused at once", () => {
     const s = new SqliteRunStore({ dir: freshDir() });
-    expect(() => s.updateRun("r", { stat: "failed" } as never)).toThrow(/Unknown runs field\(s\) in update: stat/);
+    expect(() => s.updateRun("r", { stat: "failed" } as never)).toThrow(/Unknown runs field in update: stat/);
   });
 
   it("a closed store refuses writes and reads; close twice is fine", async () => {
@@ -320,3 +320,24 @@ function child(args: string[]): Promise<{ code: number | null; stderr: string }>
     p.on("exit", (code) => resolve({ code, stderr }));
   });
 }
+
+describe("SqliteRunStore: write coalescing", () => {
+  it("an insert and its updates in one tick become one row write with the final values", async () => {
+    const s = new SqliteRunStore({ dir: freshDir() });
+    await s.open();
+    const before = s.stats.writes;
+    s.createRun(run("r"));
+    s.updateRun("r", { state: "completed" });
+    s.updateRun("r", { endedAt: 9, output: { ok: true } });
+    await s.flush();
+    expect(s.stats.writes - before).toBe(1);
+    expect(await s.getRun("r")).toMatchObject({ state: "completed", endedAt: 9, output: { ok: true } });
+    // updates of a committed row merge with each other too
+    s.updateRun("r", { state: "failed" });
+    s.updateRun("r", { error: { code: "X", message: "m" } });
+    await s.flush();
+    expect(s.stats.writes - before).toBe(2);
+    expect(await s.getRun("r")).toMatchObject({ state: "failed", error: { code: "X", message: "m" }, output: { ok: true } });
+    await s.close();
+  });
+});

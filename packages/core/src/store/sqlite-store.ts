@@ -10,7 +10,8 @@ import { ensurePrivateDir, PRIVATE_FILE_MODE } from "./private-fs.js";
 import type { AttemptRecord, CallRecord, EdgeRecord, ListRunsOptions, RunRecord, RunStore } from "./run-store.js";
 import { SqliteCodec } from "./sqlite-codec.js";
 import { corruptError, foreignError, inspectStoreFile, isBusyError, isCorruptionError } from "./sqlite-file.js";
-import { ATTEMPTS, CALLS, EDGES, RUNS, selectList, updateSql, upsertSql, type TableSpec } from "./sqlite-tables.js";
+import { ATTEMPTS, CALLS, EDGES, RUNS, selectList, type ColumnType, type TableSpec } from "./sqlite-tables.js";
+import { sqlOf, WriteQueue } from "./sqlite-write-queue.js";
 
 /** Options of {@link SqliteRunStore}. */
 export const SqliteRunStoreOptionsSchema = z
@@ -30,10 +31,6 @@ export const SqliteRunStoreOptionsSchema = z
 export type SqliteRunStoreOptions = z.input<typeof SqliteRunStoreOptionsSchema>;
 
 type Db = BetterSqlite3.Database;
-interface Op {
-  sql: string;
-  params: Record<string, unknown>;
-}
 
 const openStores = new Set<SqliteRunStore>();
 let exitHooked = false;
@@ -65,7 +62,7 @@ export class SqliteRunStore implements RunStore {
   readonly #codec: SqliteCodec;
   readonly #stmts = new Map<string, BetterSqlite3.Statement>();
   #db: Db | undefined;
-  #queue: Op[] = [];
+  readonly #queue = new WriteQueue();
   #scheduled = false;
   #closed = false;
   #errors: unknown[] = [];
@@ -92,29 +89,37 @@ export class SqliteRunStore implements RunStore {
 
   // ---- writes (queued) ----
   createRun(run: RunRecord): void {
-    this.#enqueue(upsertSql(RUNS, "update"), this.#codec.params(RUNS, run));
+    this.#checkOpen();
+    this.#queue.upsert(RUNS as TableSpec<never>, run.runId, this.#codec.params(RUNS, run));
+    this.#schedule();
   }
   updateRun(runId: string, patch: Partial<Omit<RunRecord, "runId">>): void {
-    this.#enqueueUpdate(RUNS, { ...patch, runId });
+    this.#enqueueUpdate(RUNS, runId, { runId }, patch);
   }
   requestCancel(runId: string): void {
     this.updateRun(runId, { cancelRequested: true });
   }
   upsertCall(call: CallRecord): void {
-    this.#enqueue(upsertSql(CALLS, "update"), this.#codec.params(CALLS, call));
+    this.#checkOpen();
+    this.#queue.upsert(CALLS as TableSpec<never>, `${call.runId}\0${call.callKey}`, this.#codec.params(CALLS, call));
+    this.#schedule();
   }
   updateCall(runId: string, callKey: string, patch: Partial<Omit<CallRecord, "runId" | "callKey">>): void {
-    this.#enqueueUpdate(CALLS, { ...patch, runId, callKey });
+    this.#enqueueUpdate(CALLS, `${runId}\0${callKey}`, { runId, callKey }, patch);
   }
   createAttempt(attempt: AttemptRecord): void {
-    this.#enqueue(upsertSql(ATTEMPTS, "update"), this.#codec.params(ATTEMPTS, attempt));
+    this.#checkOpen();
+    this.#queue.upsert(ATTEMPTS as TableSpec<never>, attempt.taskId, this.#codec.params(ATTEMPTS, attempt));
+    this.#schedule();
   }
   updateAttempt(taskId: string, patch: Partial<Omit<AttemptRecord, "taskId">>): void {
-    this.#enqueueUpdate(ATTEMPTS, { ...patch, taskId });
+    this.#enqueueUpdate(ATTEMPTS, taskId, { taskId }, patch);
   }
   /** Adds a data edge; adding the same edge again (a replay) is a no-op. */
   addEdge(edge: EdgeRecord): void {
-    this.#enqueue(upsertSql(EDGES, "ignore"), this.#codec.params(EDGES, { ...edge, path: edge.path ?? "" } as unknown as EdgeRecord));
+    this.#checkOpen();
+    this.#queue.insertIgnore(EDGES as TableSpec<never>, this.#codec.params(EDGES, { ...edge, path: edge.path ?? "" } as unknown as EdgeRecord));
+    this.#schedule();
   }
 
   // ---- reads (commit the queue first) ----
@@ -184,9 +189,7 @@ export class SqliteRunStore implements RunStore {
     if (this.#closed) throw new StoreError("STORE_ERROR", `The store at ${this.dir} is closed; create a new SqliteRunStore to use it again.`);
   }
 
-  #enqueue(sql: string, params: Record<string, unknown>): void {
-    this.#checkOpen();
-    this.#queue.push({ sql, params });
+  #schedule(): void {
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -196,15 +199,22 @@ export class SqliteRunStore implements RunStore {
     }
   }
 
-  #enqueueUpdate<R>(spec: TableSpec<R>, patch: Partial<R>): void {
-    const keys = new Set<string>(spec.key);
-    const known = new Set(spec.columns.map((c) => c[0] as string));
-    const fields = Object.keys(patch).filter((k) => !keys.has(k) && (patch as Record<string, unknown>)[k] !== undefined);
-    const unknown = fields.filter((f) => !known.has(f));
-    if (unknown.length > 0) throw new StoreError("STORE_ERROR", `[sqlite-store] Unknown ${spec.table} field(s) in update: ${unknown.join(", ")}.`);
+  #enqueueUpdate<R>(spec: TableSpec<R>, row: string, key: Record<string, unknown>, patch: Partial<R>): void {
+    this.#checkOpen();
+    const types = columnTypes(spec);
+    const params: Record<string, unknown> = { ...key };
+    const fields: string[] = [];
+    for (const k in patch) {
+      const value = (patch as Record<string, unknown>)[k];
+      if (value === undefined || k in key) continue;
+      const type = types.get(k);
+      if (type === undefined) throw new StoreError("STORE_ERROR", `[sqlite-store] Unknown ${spec.table} field in update: ${k}.`);
+      params[k] = this.#codec.encode(type, value, k);
+      fields.push(k);
+    }
     if (fields.length === 0) return;
-    fields.sort();
-    this.#enqueue(updateSql(spec, fields), this.#codec.params(spec, patch, new Set([...fields, ...keys])));
+    this.#queue.update(spec as TableSpec<never>, row, params, fields);
+    this.#schedule();
   }
 
   #throwPendingErrors(): void {
@@ -239,29 +249,30 @@ export class SqliteRunStore implements RunStore {
   commitSync(): void {
     if (this.#queue.length === 0 || this.#closed) return;
     const db = this.#openSync();
-    const batch = this.#queue;
+    const batch = this.#queue.take();
     try {
       db.transaction(() => {
-        for (const op of batch) this.#stmt(db, op.sql).run(op.params);
+        for (const op of batch) this.#stmt(db, sqlOf(op)).run(op.params);
       }).immediate();
-      this.#queue = this.#queue.slice(batch.length);
       this.#stats.commits++;
       this.#stats.writes += batch.length;
     } catch (err) {
-      if (isBusyError(err)) throw err;
-      if (isCorruptionError(err)) throw corruptError(this.path, "SQLite reported damage while writing", err);
+      if (isBusyError(err) || isCorruptionError(err)) {
+        this.#queue.putBack(batch);
+        if (isBusyError(err)) throw err;
+        throw corruptError(this.path, "SQLite reported damage while writing", err);
+      }
       // One bad write must not sink the batch: replay one by one and drop (and report) the bad ones.
-      this.#queue = [];
       for (let i = 0; i < batch.length; i++) {
         const op = batch[i]!;
         try {
-          db.transaction(() => this.#stmt(db, op.sql).run(op.params)).immediate();
+          db.transaction(() => this.#stmt(db, sqlOf(op)).run(op.params)).immediate();
         } catch (e) {
           if (isBusyError(e)) {
-            this.#queue = batch.slice(i).concat(this.#queue);
+            this.#queue.putBack(batch.slice(i));
             throw e;
           }
-          this.#errors.push(new StoreError("STORE_ERROR", `[sqlite-store] write failed (${op.sql.split(" (")[0]}): ${(e as Error).message}`, { cause: e }));
+          this.#errors.push(new StoreError("STORE_ERROR", `[sqlite-store] ${op.kind} of a ${op.spec.table} row failed: ${(e as Error).message}`, { cause: e }));
         }
       }
     }
@@ -373,6 +384,14 @@ export class SqliteRunStore implements RunStore {
     const row = db.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1").get() as { name: string } | undefined;
     if (row) throw foreignError(this.path, `it holds a table "${row.name}" and no latticework application id`);
   }
+}
+
+const typeCache = new WeakMap<object, Map<string, ColumnType>>();
+/** Field name -> column type of a table (cached). */
+function columnTypes<R>(spec: TableSpec<R>): Map<string, ColumnType> {
+  let m = typeCache.get(spec);
+  if (!m) typeCache.set(spec, (m = new Map(spec.columns.map((c) => [c[0] as string, c[2]]))));
+  return m;
 }
 
 /** Last chance on process exit: commit what is queued, synchronously. */
