@@ -41,3 +41,6 @@ export type { InProcessExecutorOptions } from "./executors/in-process.js";
 export { createRuntime } from "./runtime/create-runtime.js";
 export { RuntimeOptionsSchema } from "./runtime/options.js";
 export { selectExecutor, ruleMatches } from "./runtime/routing.js";
+export { SqliteRunStore, SqliteRunStoreOptionsSchema } from "./store/sqlite-store.js";
+export type { SqliteRunStoreOptions } from "./store/sqlite-store.js";
+export { STORE_APPLICATION_ID, LATEST_SCHEMA_VERSION } from "./store/migrations.js";
