@@ -25,6 +25,26 @@ describe("cancel, resume, retry (real processes)", () => {
     expect(again.stdout).toMatch(/already ended \(cancelled\)/);
   });
 
+  it("Ctrl-C (SIGINT) cancels the run: recorded as cancelled, exit code 1, resumable", async () => {
+    const dir = tempDir();
+    const marks = join(dir, "marks.txt");
+    const started = join(dir, "started.txt");
+    const gate = join(dir, "gate");
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ file: marks, gate, startedFile: started }));
+    const run = startCli(["run", `${FIXTURES}#chain`, "--input", "in.json", "--run-id", "interrupted", "--json"], { cwd: dir });
+    const jobPid = Number(await waitFor(() => lines(started)[0], "job B to start"));
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    expect(r.code).toBe(1);
+    expect(json(r).state).toBe("cancelled");
+    expect(r.stderr).toMatch(/SIGINT: cancelling the run/);
+    await waitFor(() => !alive(jobPid), `job B's process ${jobPid} to be killed`, 20_000);
+    writeFileSync(gate, "open");
+    const resumed = await cli(["resume", "interrupted", "--json"], { cwd: dir });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(lines(marks).sort()).toEqual(["A", "B", "C"]);
+  });
+
   it("SIGKILL of the orchestrator mid-flow, then `resume`: every job's side effect happens exactly once", async () => {
     const dir = tempDir();
     const marks = join(dir, "marks.txt");
@@ -51,6 +71,22 @@ describe("cancel, resume, retry (real processes)", () => {
     const show = json(await cli(["show", "crashy", "--json"], { cwd: dir }));
     expect(show.state).toBe("completed");
     expect(show.jobs.map((j: { state: string }) => j.state)).toEqual(["completed", "completed", "completed"]);
+  });
+
+  it("`cancel` of a run whose orchestrator died marks it cancelled directly", async () => {
+    const dir = tempDir();
+    const started = join(dir, "started.txt");
+    writeFileSync(join(dir, "in.json"), JSON.stringify({ file: join(dir, "marks"), gate: join(dir, "gate"), startedFile: started }));
+    const run = startCli(["run", `${FIXTURES}#chain`, "--input", "in.json", "--run-id", "orphan", "--json"], { cwd: dir });
+    await waitFor(() => lines(started)[0], "job B to start");
+    run.child.kill("SIGKILL");
+    await run.done;
+    const c = await cli(["cancel", "orphan"], { cwd: dir });
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/had no live orchestrator; marked cancelled/);
+    const show = json(await cli(["show", "orphan", "--json"], { cwd: dir }));
+    expect(show.state).toBe("cancelled");
+    expect(show.error.message).toMatch(/latticework resume orphan/);
   });
 
   it("`retry` re-runs only the failed job of a finished run", async () => {

@@ -100,6 +100,27 @@ describe("latticework run (real processes, local executor, SQLite store)", () =>
     expect(show.jobs.filter((j: { name: string }) => j.name === "demo.fcc.shell-energy")).toHaveLength(direct.shells);
   });
 
+  it("show: sub-flows are nested trees with their own jobs", async () => {
+    const dir = tempDir();
+    const r = await cli(["run", `${FIXTURES}#withSubflow`, "--set", `file=${join(dir, "marks")}`, "--json"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r).output).toEqual({ outer: "outer", inner: ["OK", "F"] });
+    const show = json(await cli(["show", json(r).runId, "--json"], { cwd: dir }));
+    expect(show.jobs.map((j: { name: string }) => j.name)).toEqual(["test.mark"]);
+    expect(show.subflows).toHaveLength(1);
+    expect(show.subflows[0]).toMatchObject({ name: "test.flaky", state: "completed", parentRunId: show.runId });
+    expect(show.subflows[0].jobs.map((j: { name: string }) => j.name).sort()).toEqual(["test.fail-unless", "test.mark"]);
+    const human = await cli(["show", json(r).runId], { cwd: dir });
+    expect(human.stdout).toMatch(/sub-flow \S+ {2}test\.flaky {2}completed/);
+    expect(human.stdout).toMatch(/\u2502 {2}\u251c\u2500 |\u2514\u2500 /);
+    // logs covers sub-flow jobs too
+    const logs = await cli(["logs", json(r).runId, "test.fail-unless"], { cwd: dir });
+    expect(logs.stdout).toMatch(/==> .*test\.fail-unless/);
+    const bad = await cli(["runs", "--limit", "0", "--state", "done"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--limit "0" must be a positive whole number\. --state "done" is not a state/);
+  });
+
   it("builds the input from --input and --set (dotted keys, JSON values)", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "in.json"), JSON.stringify({ a: 1, nested: { keep: true, n: 0 } }));
