@@ -2,9 +2,9 @@
  * pymatgen-style slab generation on plain arrays (SPEC 4.3): oriented unit cell, terminations,
  * stacking, centring, primitive reduction, deduplication and symmetry test.
  */
-import { cross3, dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
+import { cross3, det3, dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
 import { cellFromParameters, cellParameters, detInt, gcd, gaussReduce2D, lcmSigned, reciprocalCell, type Mat3 } from "../symmetry/lattice.js";
-import { findSymmetryOperations, type PeriodicStructure } from "../symmetry/symmetry.js";
+import { cartesianRotation, findSymmetryOperations, latticePointGroup, type PeriodicStructure } from "../symmetry/symmetry.js";
 import type { Miller } from "./miller.js";
 
 /** A periodic structure with a mutable layout: flat row-major cell, flat fractional coordinates. */
@@ -254,32 +254,41 @@ export function buildSlab(ouc: PStruct, height: number, dhkl: number, shift: num
   return slab;
 }
 
-/** True when two slabs are the same structure up to a translation (optionally after inversion). */
+/**
+ * True when two slabs are the same structure up to an isometry of the slab lattice (rotation,
+ * inversion, mirror) followed by a translation (pymatgen's StructureMatcher check, restricted to
+ * the lattice's own point group, which is what can relate two terminations of one Miller index).
+ */
 export function sameSlab(x: PStruct, y: PStruct, tol: number): boolean {
   const n = x.numbers.length;
   if (n !== y.numbers.length) return false;
-  const cx = (i: number): number[] => toCart(x.cell, x.frac.slice(3 * i, 3 * i + 3));
-  const cy = (i: number): number[] => toCart(y.cell, y.frac.slice(3 * i, 3 * i + 3));
+  const cx = Array.from({ length: n }, (_, i) => toCart(x.cell, x.frac.slice(3 * i, 3 * i + 3)));
+  const cy = Array.from({ length: n }, (_, i) => toCart(y.cell, y.frac.slice(3 * i, 3 * i + 3)));
   const invY = inv3(y.cell);
-  const matches = (sign: number): boolean => {
+  const scale = Math.cbrt(Math.abs(det3(x.cell)));
+  const rotations = latticePointGroup(x.cell, { tolerance: Math.min(0.05, tol / scale) }).map((w) => cartesianRotation(x.cell, w));
+  const tol2 = tol * tol;
+  const matches = (rot: number[]): boolean => {
+    const px = cx.map((r) => [0, 1, 2].map((q) => rot[3 * q]! * r[0] + rot[3 * q + 1]! * r[1] + rot[3 * q + 2]! * r[2]));
     for (let j = 0; j < n; j++) {
       if (y.numbers[j] !== x.numbers[0]) continue;
-      const t = cy(j).map((v, k) => v - sign * cx(0)[k]!);
+      const t = cy[j]!.map((v, k) => v - px[0]![k]!);
       let ok = true;
       for (let i = 0; i < n && ok; i++) {
-        const p = cx(i).map((v, k) => sign * v + t[k]!);
+        const p = px[i]!.map((v, k) => v + t[k]!);
         ok = false;
         for (let m = 0; m < n && !ok; m++) {
           if (y.numbers[m] !== x.numbers[i]) continue;
-          const d = toFrac(invY, p.map((v, k) => v - cy(m)[k]!)).map((q) => q - Math.round(q));
-          if (norm3(toCart(y.cell, d)) <= tol) ok = true;
+          const d = toFrac(invY, p.map((v, k) => v - cy[m]![k]!)).map((q) => q - Math.round(q));
+          const c = toCart(y.cell, d);
+          if (c[0] * c[0] + c[1] * c[1] + c[2] * c[2] <= tol2) ok = true;
         }
       }
       if (ok) return true;
     }
     return false;
   };
-  return matches(1) || matches(-1);
+  return rotations.some(matches);
 }
 
 /**
