@@ -8,9 +8,12 @@ function keys(nl: NeighborList): string[] {
   const out: string[] = [];
   for (let p = 0; p < nl.nPairs; p++) {
     let d = [0, 1, 2].map((k) => nl.d[3 * p + k]!);
+    let i = nl.i[p]!, j = nl.j[p]!;
+    // a pair may be listed from either end: canonical form has i <= j (and d flipped accordingly)
+    if (i > j) { [i, j] = [j, i]; d = d.map((x) => -x); }
     // a self-image pair may be listed with either sign of its shift
-    if (nl.i[p] === nl.j[p] && (d[0]! < -1e-9 || (Math.abs(d[0]!) <= 1e-9 && (d[1]! < -1e-9 || (Math.abs(d[1]!) <= 1e-9 && d[2]! < 0))))) d = d.map((x) => -x);
-    out.push(`${nl.i[p]},${nl.j[p]},${d.map((x) => (Math.round(x * 1e5) / 1e5 + 0).toFixed(5)).join(",")}`);
+    if (i === j && (d[0]! < -1e-9 || (Math.abs(d[0]!) <= 1e-9 && (d[1]! < -1e-9 || (Math.abs(d[1]!) <= 1e-9 && d[2]! < 0))))) d = d.map((x) => -x);
+    out.push(`${i},${j},${d.map((x) => (Math.round(x * 1e5) / 1e5 + 0).toFixed(5)).join(",")}`);
   }
   return out.sort();
 }

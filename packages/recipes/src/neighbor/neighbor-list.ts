@@ -1,8 +1,8 @@
 import { completeCell, cross3, det3, dot3, norm3, row3 } from "../atoms/linalg3.js";
 
 /**
- * A half neighbour list: every unordered pair (i, j, image) with |d| < cutoff appears once, with
- * i <= j. Self-images (i === j, non-zero lattice shift) are included once per +/- shift pair.
+ * A half neighbour list: every unordered pair (i, j, image) with |d| < cutoff appears once (in
+ * either order). Self-images (i === j, non-zero lattice shift) are included once per +/- shift pair.
  * `d` holds the separation vectors d = r_j + L - r_i (flat, 3 per pair), `r` their lengths.
  */
 export interface NeighborList {
@@ -108,7 +108,8 @@ export function buildNeighborList(
     if (!pbc[k] && !(hi[k]! >= lo[k]!)) { lo[k] = 0; hi[k] = 0; }
     const extent = pbc[k] ? 1 : hi[k]! - lo[k]!;
     const length = extent * h[k]!; // Angstrom across this axis
-    nb[k] = Math.max(1, Math.min(Math.floor(length / cutoff), 1 << 10));
+    // bins of at least half the cut-off: a 5x5x5 stencil of small bins holds fewer candidates than 3x3x3 big ones
+    nb[k] = Math.max(1, Math.min(Math.floor((2 * length) / cutoff), 1 << 10));
     if (!pbc[k] && nb[k]! > 1) nb[k] = Math.max(1, Math.min(nb[k]!, n));
     w[k] = extent > 0 ? extent / nb[k]! : 1;
     m[k] = extent > 0 || pbc[k] ? Math.ceil(cutoff / (w[k]! * h[k]!)) : 0;
@@ -145,47 +146,50 @@ export function buildNeighborList(
   for (let a = 0; a < n; a++) order[start[binOf[a]!]!++] = a;
   // count[] now holds bin starts (count[b]..count[b+1])
 
+  // coordinates sorted by bin, for cache-friendly inner loops
+  const sx = new Float64Array(n), sy = new Float64Array(n), sz = new Float64Array(n);
+  for (let k = 0; k < n; k++) { const a = order[k]!; sx[k] = wpos[3 * a]!; sy[k] = wpos[3 * a + 1]!; sz[k] = wpos[3 * a + 2]!; }
   const cut2 = cutoff * cutoff;
   let np = 0;
   buf.reserve(Math.max(1024, n * 48));
   const c0 = c[0]!, c1 = c[1]!, c2 = c[2]!, c3 = c[3]!, c4 = c[4]!, c5 = c[5]!, c6 = c[6]!, c7 = c[7]!, c8 = c[8]!;
   const [m0, m1, m2] = m as [number, number, number];
+  const [p0, p1, p2] = pbc;
+  // Half stencil: an unordered pair seen from i with bin offset d is seen from j with offset -d, so
+  // only offsets d > 0 (lexicographically) are scanned in full, and d = 0 only for k > l in one bin.
   for (let b0 = 0; b0 < nb0; b0++) for (let b1 = 0; b1 < nb1; b1++) for (let b2 = 0; b2 < nb2; b2++) {
     const bin = (b0 * nb1 + b1) * nb2 + b2;
     const iStart = count[bin]!, iEnd = count[bin + 1]!;
     if (iStart === iEnd) continue;
-    for (let d0 = -m0; d0 <= m0; d0++) {
+    for (let d0 = 0; d0 <= m0; d0++) {
       let q0 = b0 + d0, s0 = 0;
-      if (pbc[0]) { s0 = Math.floor(q0 / nb0); q0 -= s0 * nb0; } else if (q0 < 0 || q0 >= nb0) continue;
-      for (let d1 = -m1; d1 <= m1; d1++) {
+      if (p0) { s0 = Math.floor(q0 / nb0); q0 -= s0 * nb0; } else if (q0 >= nb0) continue;
+      for (let d1 = d0 === 0 ? 0 : -m1; d1 <= m1; d1++) {
         let q1 = b1 + d1, s1 = 0;
-        if (pbc[1]) { s1 = Math.floor(q1 / nb1); q1 -= s1 * nb1; } else if (q1 < 0 || q1 >= nb1) continue;
-        for (let d2 = -m2; d2 <= m2; d2++) {
+        if (p1) { s1 = Math.floor(q1 / nb1); q1 -= s1 * nb1; } else if (q1 < 0 || q1 >= nb1) continue;
+        for (let d2 = d0 === 0 && d1 === 0 ? 0 : -m2; d2 <= m2; d2++) {
           let q2 = b2 + d2, s2 = 0;
-          if (pbc[2]) { s2 = Math.floor(q2 / nb2); q2 -= s2 * nb2; } else if (q2 < 0 || q2 >= nb2) continue;
+          if (p2) { s2 = Math.floor(q2 / nb2); q2 -= s2 * nb2; } else if (q2 < 0 || q2 >= nb2) continue;
           const nbin = (q0 * nb1 + q1) * nb2 + q2;
           const jStart = count[nbin]!, jEnd = count[nbin + 1]!;
           if (jStart === jEnd) continue;
           const tx = s0 * c0 + s1 * c3 + s2 * c6;
           const ty = s0 * c1 + s1 * c4 + s2 * c7;
           const tz = s0 * c2 + s1 * c5 + s2 * c8;
-          const zeroShift = s0 === 0 && s1 === 0 && s2 === 0;
-          const positiveShift = s0 > 0 || (s0 === 0 && (s1 > 0 || (s1 === 0 && s2 > 0)));
+          const sameCell = d0 === 0 && d1 === 0 && d2 === 0;
           for (let ii = iStart; ii < iEnd; ii++) {
-            const ai = order[ii]!;
-            const xi = wpos[3 * ai]!, yi = wpos[3 * ai + 1]!, zi = wpos[3 * ai + 2]!;
-            if (np + (jEnd - jStart) > buf.i.length) buf.reserve(np + (jEnd - jStart), np);
+            const xi = sx[ii]! - tx, yi = sy[ii]! - ty, zi = sz[ii]! - tz;
+            const j0 = sameCell ? ii + 1 : jStart;
+            if (np + (jEnd - j0) > buf.i.length) buf.reserve(np + (jEnd - j0), np);
             const bi = buf.i, bj = buf.j, bd = buf.d, br = buf.r;
-            for (let jj = jStart; jj < jEnd; jj++) {
-              const aj = order[jj]!;
-              if (aj < ai) continue;
-              if (aj === ai && (zeroShift || !positiveShift)) continue;
-              const dx = wpos[3 * aj]! + tx - xi;
-              const dy = wpos[3 * aj + 1]! + ty - yi;
-              const dz = wpos[3 * aj + 2]! + tz - zi;
+            const ai = order[ii]!;
+            for (let jj = j0; jj < jEnd; jj++) {
+              const dx = sx[jj]! - xi;
+              const dy = sy[jj]! - yi;
+              const dz = sz[jj]! - zi;
               const r2 = dx * dx + dy * dy + dz * dz;
               if (r2 >= cut2) continue;
-              bi[np] = ai; bj[np] = aj;
+              bi[np] = ai; bj[np] = order[jj]!;
               bd[3 * np] = dx; bd[3 * np + 1] = dy; bd[3 * np + 2] = dz;
               br[np] = Math.sqrt(r2);
               np++;
