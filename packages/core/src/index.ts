@@ -19,7 +19,7 @@ export type { Container, Provider } from "./container.js";
 export { defineJob, callerModule } from "./define-job.js";
 export type { CallOptions, RunPromise, Ref, Deferrable, FlowContext, FlowDefinition, Flow, FlowInput, FlowOutput } from "./flow.js";
 export type { ExecutorRule, RuntimeOptions, RunOptions, RunResult, RunHandle, Runtime, FailureSummary } from "./runtime-types.js";
-export { runTask, resolveOutcomeOutput, resolveJob, collectJobs, writeOutcomeAtomic, readOutcome, workerNodeArgs, workerEntryPath, toTaskError, toJsonSafe, NotJsonSafeError } from "./worker/index.js";
+export { runTask, resolveOutcomeOutput, ARTIFACT_DIR_ENV, resolveJob, collectJobs, writeOutcomeAtomic, readOutcome, workerNodeArgs, workerEntryPath, toTaskError, toJsonSafe, NotJsonSafeError } from "./worker/index.js";
 export type { RunTaskOptions } from "./worker/index.js";
 export { DirectLauncher, DirectLauncherOptionsSchema, formatCommand } from "./launch/direct-launcher.js";
 export type { DirectLauncherOptions } from "./launch/direct-launcher.js";

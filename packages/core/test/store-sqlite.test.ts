@@ -267,6 +267,18 @@ describe("SqliteRunStore: behaviour", () => {
 });
 
 describe("SqliteRunStore: several processes on one store", () => {
+  it("4 processes creating the same new store at once: one migrates, all write", async () => {
+    const dir = freshDir();
+    const results = await Promise.all([1, 2, 3, 4].map((id) => child([HAMMER, dir, "writer", String(id), "30"])));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const s = new SqliteRunStore({ dir });
+    expect(await s.listRuns()).toHaveLength(120);
+    await s.close();
+    const db = new Database(join(dir, "store.sqlite"), { readonly: true });
+    expect(db.prepare("SELECT COUNT(*) AS n FROM schema_migrations").get()).toEqual({ n: MIGRATIONS.length });
+    db.close();
+  }, 120_000);
+
   it("4 writers + a reader + this process reading: no 'database is locked', every row and attempt kept", async () => {
     const dir = freshDir();
     const init = new SqliteRunStore({ dir });

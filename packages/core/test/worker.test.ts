@@ -221,6 +221,14 @@ describe("runTask", () => {
     expect(small).toMatchObject({ state: "completed", output: { values: [0.5, 1.5, 2.5] } });
   });
 
+  it("big outputs go to the artifact dir named by the spec's LATTICEWORK_ARTIFACT_DIR", async () => {
+    const dir = join(root, "artifacts-env");
+    const o = await runTask(spec("fx.big", { n: 40_000 }, { env: { LATTICEWORK_ARTIFACT_DIR: dir } }));
+    if (o.state !== "completed") throw new Error(JSON.stringify(o));
+    expect(o.outputRef?.dir).toBe(dir);
+    expect(((await resolveOutcomeOutput(o)) as { values: number[] }).values).toHaveLength(40_000);
+  });
+
   it("a missing input artifact is a clear failure", async () => {
     const o = failed(await runTask(spec("fx.add", undefined, { inputRef: { artifact: "a".repeat(64), dir: join(root, "nowhere") } })));
     expect(o.error.code).toBe("STORE_ERROR");

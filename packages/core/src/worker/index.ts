@@ -1,4 +1,4 @@
-export { runTask, resolveOutcomeOutput } from "./run-task.js";
+export { runTask, resolveOutcomeOutput, ARTIFACT_DIR_ENV } from "./run-task.js";
 export type { RunTaskOptions } from "./run-task.js";
 export { resolveJob, collectJobs } from "./resolve-job.js";
 export { writeOutcomeAtomic, readOutcome } from "./outcome-file.js";

@@ -21,13 +21,15 @@ export interface RunTaskOptions {
   logger?: Logger;
   /** Abort to cancel the task (the outcome is then `cancelled`). */
   signal?: AbortSignal;
-  /** Where big outputs go as artifacts (default: the spec's `inputRef.dir`, if any). */
+  /** Where big outputs go as artifacts (default: the spec's `inputRef.dir`, else `env.LATTICEWORK_ARTIFACT_DIR` of the spec). */
   artifactDir?: string;
   /** Outputs whose JSON is larger than this go to an artifact when a directory is known (default 256 KiB). */
   maxInlineOutputBytes?: number;
 }
 
 const DEFAULT_MAX_INLINE = 256 * 1024;
+/** Spec env variable naming the store's artifact directory (executors set it so big outputs can go there). */
+export const ARTIFACT_DIR_ENV = "LATTICEWORK_ARTIFACT_DIR";
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** A failure the worker itself detected, already in TaskError form. */
@@ -171,7 +173,7 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
     throw new ValidationError("OUTPUT_INVALID", `Output of job "${job.name}" is not JSON-serialisable`, [{ path: err.path, message: err.reason }]);
   }
   const endedAt = Date.now();
-  const artifactDir = opts.artifactDir ?? spec.inputRef?.dir;
+  const artifactDir = opts.artifactDir ?? spec.inputRef?.dir ?? spec.env[ARTIFACT_DIR_ENV];
   if (artifactDir) {
     const json = JSON.stringify(output);
     if (Buffer.byteLength(json) > (opts.maxInlineOutputBytes ?? DEFAULT_MAX_INLINE)) {
