@@ -172,12 +172,7 @@ export class ExecutorShell {
       const nativeId = submission.nativeId;
       store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
       if (this.#bus.active) this.#emit({ type: "task.submitted", ...base, nativeId, executor: this.name, at: Date.now() });
-      if (!ctrl.signal.aborted) {
-        ctrl.signal.addEventListener("abort", () => void this.#executor.cancel(nativeId).catch(() => {}), { once: true });
-      } else {
-        void this.#executor.cancel(nativeId).catch(() => {});
-      }
-      outcome = await this.#settle(submission.outcome, ctrl.signal);
+      outcome = await this.#settle(submission.outcome, ctrl.signal, nativeId);
     } catch (err) {
       outcome = ctrl.signal.aborted ? cancelledOutcome(reasonText(ctrl.signal.reason)) : failedOutcome(err, this.name);
     } finally {
@@ -207,23 +202,29 @@ export class ExecutorShell {
     return outcome;
   }
 
-  /** Wait for the outcome; once aborted, give the executor a grace period to settle it. */
-  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal): Promise<TaskOutcome> {
-    const guarded = outcome.catch((err: unknown) => failedOutcome(err, this.name));
+  /**
+   * Wait for the outcome. Once the attempt's signal aborts (cancel, time-out), also ask the executor
+   * to cancel by native id, and give it a grace period to settle the outcome.
+   */
+  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal, nativeId: string): Promise<TaskOutcome> {
     return new Promise<TaskOutcome>((resolve) => {
       let grace: { cancel(): void } | undefined;
       const onAbort = (): void => {
+        void Promise.resolve()
+          .then(() => this.#executor.cancel(nativeId))
+          .catch(() => {});
         grace = this.#deadlines.add(Date.now() + SETTLE_GRACE_MS, () =>
           resolve(cancelledOutcome(`${reasonText(signal.reason)}; executor "${this.name}" did not confirm within ${SETTLE_GRACE_MS / 1000} s`)),
         );
       };
       if (signal.aborted) onAbort();
       else signal.addEventListener("abort", onAbort, { once: true });
-      void guarded.then((o) => {
+      const settle = (o: TaskOutcome): void => {
         grace?.cancel();
         signal.removeEventListener("abort", onAbort);
         resolve(o);
-      });
+      };
+      outcome.then(settle, (err: unknown) => settle(failedOutcome(err, this.name)));
     });
   }
 }

@@ -6,11 +6,11 @@ import type { RunState } from "../events.js";
 import type { CallHandle } from "./deferred.js";
 import { FlowRun } from "./flow-run.js";
 import { JobFailedError, LatticeworkError, describeThrown } from "../errors.js";
-import { resolveRetryPolicy } from "../retry.js";
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
+import type { RetryPolicy } from "../job.js";
 import { selectExecutor } from "./routing.js";
 import { ARTIFACT_THRESHOLD, fromRowValue, readJsonArtifact, rowValue } from "./payloads.js";
 import { childRunIdOf, slug } from "./ids.js";
-import { join } from "node:path";
 
 /** A call whose inputs resolved (or a reason it cannot run). */
 export type Prepared =
@@ -18,6 +18,19 @@ export type Prepared =
   | { ok: false; error: TaskError; callKey: string; cancelled?: boolean };
 
 const TERMINAL_FAILED = new Set<RunState>(["failed", "timed-out", "lost"]);
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+const NO_RETRY = Object.freeze(resolveRetryPolicy(0));
+const policyCache = new WeakMap<object, ResolvedRetryPolicy>();
+
+/** Resolved retry policies, cached per policy object (most calls share their job's policy). */
+function retryPolicyOf(policy: RetryPolicy | number | undefined): ResolvedRetryPolicy {
+  if (policy === undefined || policy === 0) return NO_RETRY;
+  if (typeof policy === "number") return resolveRetryPolicy(policy);
+  let r = policyCache.get(policy);
+  if (!r) policyCache.set(policy, (r = Object.freeze(resolveRetryPolicy(policy))));
+  return r;
+}
 
 /** A TaskError from anything thrown. */
 export function errorOf(err: unknown, fallbackCode: string): TaskError {
@@ -60,7 +73,7 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   if (prior && run.mode === "resume" && TERMINAL_FAILED.has(prior.state) && prior.error) {
     return failCall(run, "job", job.name, handle.callPath, callKey, prior.state, prior.error, prior.attempts, false);
   }
-  const tags = opts.tags ? [...(job.tags ?? []), ...opts.tags] : (job.tags ?? []);
+  const tags = opts.tags ? [...(job.tags ?? []), ...opts.tags] : (job.tags ?? NO_TAGS);
   const executor = selectExecutor({
     job: job.name, tags, callExecutor: opts.executor, runRules: run.init.runRules, runtimeRules: env.rules,
     runDefault: run.init.runExecutor, runtimeDefault: env.defaultExecutor,
@@ -96,15 +109,15 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
     : undefined;
   const timeout = opts.timeout ?? job.timeout;
   const resources = opts.resources ? { ...(job.resources ?? {}), ...opts.resources } : (job.resources ?? {});
-  const retry = resolveRetryPolicy(opts.retry ?? job.retry);
-  const dir = join(env.workRoot, run.runId, `${slug(opts.label ?? job.name)}-${callKey.slice(0, 10)}`);
+  const retry = retryPolicyOf(opts.retry ?? job.retry);
+  const dir = `${env.workRoot}/${run.runId}/${slug(opts.label ?? job.name)}-${callKey.slice(0, 10)}`;
   const inputPart = inputArtifact ? { inputRef: { artifact: inputArtifact, dir: store.artifactDir } } : { input: prep.input };
   const result = await shell.execute({
     taskId: (attempt) => `${callKey}-${attempt}`,
     spec: (attempt, taskId): TaskSpec => ({
       v: 1, taskId, runId: run.runId, callKey, job: job.name, module, ...inputPart, resources,
-      workdir: join(dir, `a${attempt}`), env: { ...(opts.env ?? {}) }, attempt,
-      deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: [...tags], plugins: [...env.workerPlugins],
+      workdir: `${dir}/a${attempt}`, env: { ...opts.env }, attempt,
+      deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: tags as string[], plugins: env.workerPlugins as string[],
     }),
     retry,
     firstAttempt,

@@ -22,12 +22,12 @@ export interface RefData {
 
 /** Attach the call handle to a promise so it can be passed unawaited into other calls. */
 export function toRunPromise<T>(promise: Promise<T>, handle: CallHandle): RunPromise<T> {
-  // A failed call that nobody awaits must not crash the process with an unhandled rejection:
-  // its failure is recorded in the run anyway.
-  promise.catch(() => {});
-  Object.defineProperty(promise, RUN_PROMISE, { value: handle, enumerable: false });
-  Object.defineProperty(promise, "callPath", { value: handle.callPath, enumerable: false });
-  return promise as RunPromise<T>;
+  // The caller attaches a rejection handler (run bookkeeping), so a failed call nobody awaits never
+  // becomes an unhandled rejection. Plain assignment keeps promises on one fast hidden class.
+  const p = promise as Promise<T> & Record<symbol, unknown> & { callPath: string };
+  p[RUN_PROMISE] = handle;
+  p.callPath = handle.callPath;
+  return p as unknown as RunPromise<T>;
 }
 
 /** The call handle of a RunPromise, or undefined for anything else. */

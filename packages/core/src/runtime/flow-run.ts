@@ -116,6 +116,7 @@ export class FlowRun {
     const done = (): void => {
       if (--this.#pending === 0 && this.#idle) this.#idle();
     };
+    // Also marks the promise as handled: a failed call nobody awaits is recorded, not thrown.
     promise.then(done, done);
     return toRunPromise(promise, handle);
   }
