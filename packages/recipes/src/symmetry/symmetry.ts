@@ -31,8 +31,20 @@ function wrapDiff(x: number): number {
  */
 export function latticePointGroup(cell: ArrayLike<number>, options: { tolerance?: number; normalise?: boolean } = {}): Mat3[] {
   const tol = options.tolerance ?? 1e-3;
+  const key = `${Array.from(cell).join(",")}|${tol}|${options.normalise ? 1 : 0}`;
+  const hit = memo.get(key);
+  if (hit) return hit.map((w) => [...w]);
+  const ops = computeLatticePointGroup(cell, tol, !!options.normalise);
+  if (memo.size > 256) memo.clear();
+  memo.set(key, ops);
+  return ops.map((w) => [...w]);
+}
+
+const memo = new Map<string, Mat3[]>();
+
+function computeLatticePointGroup(cell: ArrayLike<number>, tol: number, normalise: boolean): Mat3[] {
   let c = Array.from(cell);
-  if (options.normalise) {
+  if (normalise) {
     const s = Math.cbrt(Math.abs(det3(c)));
     c = c.map((x) => x / s);
   }
