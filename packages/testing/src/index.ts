@@ -1,1 +1,10 @@
-export {};
+export { testExecutor } from "./conformance.js";
+export type { TestExecutorOptions } from "./conformance.js";
+export { makeTaskSpec } from "./make-task.js";
+export type { TaskRequest } from "./make-task.js";
+export { isAlive, waitForExit, childPids, handleCounts, waitFor, sleep } from "./processes.js";
+export { FIXTURES_MODULE } from "./fixtures/jobs.js";
+export { mockJob, MockingExecutor } from "./mock-executor.js";
+export type { JobMock, MockCall, RecordedCall } from "./mock-executor.js";
+export { createTestRuntime, runFlow } from "./test-runtime.js";
+export type { TestRuntime, TestRuntimeOptions } from "./test-runtime.js";
