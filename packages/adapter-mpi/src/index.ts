@@ -1,1 +1,15 @@
-export {};
+export { expandNodelist, compressNodelist, expandCounts, NodelistError } from "./nodelist.js";
+export { placementFromSlurmEnv, parseHostfile, readHostfile, staticPlacement, effectivePlacement } from "./placement.js";
+export { layoutRanks, PlacementError } from "./layout.js";
+export type { RankLayout } from "./layout.js";
+export { BindingSchema, LauncherOptionsSchema, MpiOptionsSchema, MPI_LAUNCHER_NAMES, parseMpiOptions, mpiOptionsFromEnv } from "./options.js";
+export type { Binding, LauncherOptions, ResolvedLauncherOptions, MpiLauncherName, MpiOptions, ResolvedMpiOptions } from "./options.js";
+export { parseRankFailure } from "./failure.js";
+export type { RankFailure } from "./failure.js";
+export { MpiLauncherBase, formatArgv } from "./base-launcher.js";
+export type { MpiLaunchOptions, RenderedCommand, RenderContext } from "./base-launcher.js";
+export { MpirunLauncher, MpiexecLauncher, SrunLauncher } from "./launchers.js";
+export { detectFlavour } from "./process.js";
+export type { Flavour } from "./process.js";
+export { MpiLauncherRegistry, detectLauncher, registerMpiLaunchers, registerWorker, renderMpiCommand } from "./registry.js";
+export type { RenderMpiCommandOptions } from "./registry.js";
