@@ -1,0 +1,59 @@
+import { posix } from "node:path";
+
+/**
+ * The pilot's shared-filesystem queue. The orchestrator writes specs into `queue/`; a pilot
+ * claims one by an atomic rename into its block's `claimed/` directory (so exactly one pilot
+ * gets it), runs it, and the worker writes the outcome into `done/`. Heartbeats and drain
+ * requests live under `blocks/<id>/`.
+ */
+export function pilotLayout(root: string) {
+  return {
+    root,
+    queue: posix.join(root, "queue"),
+    done: posix.join(root, "done"),
+    cancel: posix.join(root, "cancel"),
+    blocks: posix.join(root, "blocks"),
+    block: (id: string) => {
+      const dir = posix.join(root, "blocks", id);
+      return {
+        dir,
+        claimed: posix.join(dir, "claimed"),
+        heartbeat: posix.join(dir, "heartbeat.json"),
+        config: posix.join(dir, "config.json"),
+        script: posix.join(dir, "block.sbatch"),
+        stdout: posix.join(dir, "slurm.out"),
+        stderr: posix.join(dir, "slurm.err"),
+        exitCode: posix.join(dir, "exit-code"),
+        stop: posix.join(dir, "stop"),
+      };
+    },
+  };
+}
+
+/** What a pilot reads at start (written by the orchestrator next to the block script). */
+export interface PilotConfig {
+  root: string;
+  blockId: string;
+  coresPerNode?: number;
+  walltimeSeconds: number;
+  idleTimeoutSeconds: number;
+  drainSeconds: number;
+  heartbeatSeconds: number;
+  pollMs: number;
+  idlePollMs: number;
+  /** node arguments for task worker processes (tsx loader). */
+  workerNodeArgs: string[];
+  /** Path of the task worker script. */
+  workerScript: string;
+}
+
+/** A pilot's heartbeat file. `seq` grows every beat; staleness is judged on the orchestrator's clock. */
+export interface Heartbeat {
+  seq: number;
+  blockId: string;
+  jobId: string;
+  hosts: { host: string; slots: number; free: number }[];
+  running: string[];
+  state: "running" | "draining" | "exited";
+  pid: number;
+}

@@ -1,0 +1,343 @@
+import { posix } from "node:path";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import {
+  LatticeworkError,
+  TaskOutcomeSchema,
+  noopLogger,
+  type Executor,
+  type ExecutorCapabilities,
+  type ExecutorContext,
+  type Logger,
+  type Submission,
+  type TaskOutcome,
+  type TaskSpec,
+} from "@latticework/core";
+import { parseSlurmOptions, type ResolvedSlurmOptions, type SlurmOptions } from "../options.js";
+import { renderBatchScript, slurmJobName } from "../sbatch-script.js";
+import { SlurmCommands } from "../slurm-commands.js";
+import { phaseOf } from "../states.js";
+import { createTransport } from "../transports/create-transport.js";
+import type { SlurmTransport } from "../transports/slurm-transport.js";
+import { localWorkerCommand } from "../worker-paths.js";
+import { mapPath } from "../staging.js";
+import type { SlurmHooks } from "../slurm-executor.js";
+import { pilotLayout, type Heartbeat, type PilotConfig } from "./layout.js";
+
+interface Pending {
+  task: TaskSpec;
+  resolve: (o: TaskOutcome) => void;
+  done: boolean;
+  cancelRequested: boolean;
+}
+
+interface Block {
+  id: string;
+  jobId: string;
+  state: "pending" | "running" | "gone";
+  lastSeq: number;
+  lastSeqChange: number;
+  running: string[];
+}
+
+/** Where this package's built files are (the pilot entry and the task worker script). */
+function distFile(rel: string): string {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  const beside = posix.join(here, rel);
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL(`../../dist/pilot/${rel}`, import.meta.url));
+}
+
+/**
+ * Pilot (job packing) executor: submits blocks of `pilot.nodesPerBlock` nodes whose pilot pulls
+ * tasks from a shared-filesystem queue. Blocks scale between `minBlocks` and `maxBlocks` with the
+ * backlog; pilots exit when idle and drain before walltime; a pilot whose heartbeat stops (or
+ * whose block leaves the queue) turns its unfinished tasks into `lost` (retryable).
+ */
+export class SlurmPilotExecutor implements Executor {
+  readonly name: string;
+  readonly capabilities: ExecutorCapabilities;
+  readonly options: ResolvedSlurmOptions;
+  readonly #hooks: SlurmHooks;
+  #log: Logger = noopLogger;
+  #ctx: ExecutorContext | undefined;
+  #cmd: SlurmCommands | undefined;
+  #L!: ReturnType<typeof pilotLayout>;
+  #worker!: { nodeArgs: string[]; script: string; pilot: string };
+  readonly #pending = new Map<string, Pending>();
+  readonly #blocks = new Map<string, Block>();
+  #blockSeq = 0;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #stopped = false;
+  #lastManage = 0;
+  /** Blocks submitted so far (for tests and benches). */
+  blocksSubmitted = 0;
+
+  constructor(options: SlurmOptions = {}, name = "slurm-pilot", hooks: SlurmHooks = {}) {
+    this.options = parseSlurmOptions({ ...options, mode: "pilot" });
+    this.name = name;
+    this.#hooks = hooks;
+    this.capabilities = Object.freeze({ cancel: true, attach: true, mpi: true, remote: this.options.ssh !== undefined, timeouts: false });
+  }
+
+  get commands(): SlurmCommands {
+    if (!this.#cmd) throw new LatticeworkError("EXECUTOR_ERROR", `[slurm] executor "${this.name}" is not started`);
+    return this.#cmd;
+  }
+
+  get transport(): SlurmTransport {
+    return this.commands.transport;
+  }
+
+  async start(ctx: ExecutorContext): Promise<void> {
+    this.#ctx = ctx;
+    this.#log = ctx.logger.child({ executor: this.name });
+    const transport = this.#hooks.transport ?? (await createTransport(this.options, { ...this.#hooks, logger: this.#log }));
+    this.#cmd = new SlurmCommands(transport, this.options, this.#log);
+    const root = posix.join(this.options.remote.workRoot ?? posix.join(ctx.stateDir, "slurm"), this.name, "pilot");
+    this.#L = pilotLayout(root);
+    const local = await localWorkerCommand();
+    this.#worker = {
+      nodeArgs: this.options.remote.nodeArgs ?? local.nodeArgs,
+      script: this.options.remote.pilotEntry ? posix.join(posix.dirname(this.options.remote.pilotEntry), "pilot-worker.js") : distFile("pilot-worker.js"),
+      pilot: this.options.remote.pilotEntry ?? distFile("pilot-main.js"),
+    };
+    for (const d of [this.#L.queue, this.#L.done, this.#L.cancel, this.#L.blocks]) await transport.mkdirp(d);
+    // Blocks of an earlier orchestrator process still in the queue are adopted (resume).
+    for (const row of await this.commands.squeue()) {
+      const prefix = slurmJobName(this.options.jobNamePrefix, this.name, "block-");
+      if (row.name.startsWith(prefix) && phaseOf(row.state) !== "terminal") {
+        const id = row.name.slice(prefix.length);
+        this.#blocks.set(id, { id, jobId: row.jobId, state: phaseOf(row.state) === "pending" ? "pending" : "running", lastSeq: -1, lastSeqChange: Date.now(), running: [] });
+      }
+    }
+    this.#ensureLoop();
+  }
+
+  async submit(task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    const t = this.transport;
+    const workdir = this.options.remote.workRoot ? posix.join(this.#L.root, "work", task.runId, task.taskId) : task.workdir;
+    const spec: TaskSpec = { ...task, workdir, outcomePath: posix.join(this.#L.done, `${task.taskId}.json`), module: mapPath(task.module, this.options.remote.pathMap) };
+    const outcome = this.#track(task, signal);
+    await t.writeFile(posix.join(this.#L.queue, `${task.taskId}.json`), JSON.stringify(spec));
+    this.#ensureLoop();
+    return { nativeId: `pilot:${task.taskId}`, outcome };
+  }
+
+  async attach(nativeId: string, task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    this.commands;
+    const outcome = this.#track(task, signal);
+    this.#ensureLoop();
+    return { nativeId, outcome };
+  }
+
+  #track(task: TaskSpec, signal: AbortSignal): Promise<TaskOutcome> {
+    return new Promise<TaskOutcome>((resolve) => {
+      const p: Pending = { task, resolve, done: false, cancelRequested: false };
+      this.#pending.set(task.taskId, p);
+      const onAbort = () => void this.cancel(`pilot:${task.taskId}`);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  #ensureLoop(): void {
+    this.#wake?.();
+    if (this.#loop || this.#stopped) return;
+    this.#loop = this.#run().finally(() => (this.#loop = undefined));
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        await this.#collect();
+        if (Date.now() - this.#lastManage >= this.options.pollMs) {
+          this.#lastManage = Date.now();
+          await this.#manageBlocks();
+        }
+      } catch (e) {
+        this.#log.warn("[slurm] pilot cycle failed; will retry", { error: String((e as Error)?.message ?? e) });
+      }
+      if (this.#pending.size === 0 && this.#blocks.size <= this.options.pilot.minBlocks && this.options.pilot.minBlocks === 0) break;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, this.#pending.size > 0 ? this.options.pilot.pollMs * 2 : this.options.pollMs);
+        this.#wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      this.#wake = undefined;
+    }
+  }
+
+  /** Read finished outcomes from done/ (one directory listing per cycle). */
+  async #collect(): Promise<void> {
+    if (this.#pending.size === 0) return;
+    const names = await this.transport.list(this.#L.done);
+    await Promise.all(
+      names.map(async (name) => {
+        if (!name.endsWith(".json")) return;
+        const taskId = name.slice(0, -5);
+        const p = this.#pending.get(taskId);
+        if (!p) return;
+        const path = posix.join(this.#L.done, name);
+        const text = await this.transport.readFile(path);
+        if (!text) return;
+        let o: TaskOutcome;
+        try {
+          o = TaskOutcomeSchema.parse(JSON.parse(text));
+        } catch {
+          return; // partially visible on a slow filesystem; next cycle
+        }
+        await this.transport.remove(path);
+        this.#settle(p, o);
+      }),
+    );
+  }
+
+  #settle(p: Pending, o: TaskOutcome): void {
+    if (p.done) return;
+    p.done = true;
+    this.#pending.delete(p.task.taskId);
+    p.resolve(o);
+  }
+
+  async #manageBlocks(): Promise<void> {
+    const rows = new Map((await this.commands.squeue()).map((r) => [r.jobId, r]));
+    const now = Date.now();
+    let runningSlots = 0;
+    for (const b of [...this.#blocks.values()]) {
+      const row = rows.get(b.jobId);
+      const phase = row ? phaseOf(row.state) : "terminal";
+      if (phase === "pending") {
+        b.state = "pending";
+        continue;
+      }
+      let dead = phase === "terminal";
+      if (!dead) {
+        b.state = "running";
+        const hbText = await this.transport.readFile(this.#L.block(b.id).heartbeat);
+        const hb = hbText ? (JSON.parse(hbText) as Heartbeat) : undefined;
+        if (hb && hb.seq !== b.lastSeq) {
+          b.lastSeq = hb.seq;
+          b.lastSeqChange = now;
+          for (const taskId of hb.running) {
+            const p = this.#pending.get(taskId);
+            if (p && !b.running.includes(taskId)) this.#ctx?.events.emit({ type: "task.running", runId: p.task.runId, taskId, job: p.task.job, at: now, host: `${b.id}@${hb.hosts[0]?.host ?? "?"}` });
+          }
+          b.running = hb.running;
+          if (hb.state === "exited") dead = true;
+        } else if (now - b.lastSeqChange > this.options.pilot.heartbeatTimeoutSeconds * 1000) {
+          this.#log.warn("[slurm] pilot heartbeat stale: treating its block as dead", { block: b.id, jobId: b.jobId });
+          await this.commands.scancel([b.jobId]).catch(() => {});
+          dead = true;
+        }
+        runningSlots += (hb?.hosts ?? []).reduce((n, h) => n + h.slots, 0);
+      }
+      if (dead) await this.#buryBlock(b);
+    }
+    // Scale up with the backlog, one block per cycle (blocks scale down by their own idle time-out).
+    const o = this.options.pilot;
+    const live = [...this.#blocks.values()];
+    const pendingBlocks = live.filter((b) => b.state === "pending").length;
+    const busy = live.reduce((n, b) => n + b.running.length, 0);
+    const backlog = Math.max(0, this.#pending.size - busy);
+    const freeSlots = Math.max(0, runningSlots - busy);
+    let submit = 0;
+    if (live.length < o.minBlocks) submit = o.minBlocks - live.length;
+    else if (backlog > freeSlots * o.backlogPerBlock && pendingBlocks === 0 && live.length < o.maxBlocks) submit = 1;
+    for (let i = 0; i < submit; i++) await this.#submitBlock();
+  }
+
+  async #buryBlock(b: Block): Promise<void> {
+    this.#blocks.delete(b.id);
+    b.state = "gone";
+    // Anything the dead pilot claimed but did not finish is lost (retryable); check done/ first.
+    await this.#collect();
+    const claimed = await this.transport.list(this.#L.block(b.id).claimed);
+    for (const name of claimed) {
+      const taskId = name.replace(/\.json$/, "");
+      const p = this.#pending.get(taskId);
+      if (!p) continue;
+      this.#settle(p, {
+        state: "lost",
+        error: { code: "LOST", message: `[slurm] Pilot block ${b.id} (job ${b.jobId}) died while running task ${taskId}; the task can be retried.`, retryable: true, details: { block: b.id, slurmJobId: b.jobId } },
+        endedAt: Date.now(),
+      });
+    }
+  }
+
+  async #submitBlock(): Promise<void> {
+    const id = `${Date.now().toString(36)}-${(this.#blockSeq++).toString(36)}`;
+    const B = this.#L.block(id);
+    const o = this.options.pilot;
+    const cfg: PilotConfig = {
+      root: this.#L.root,
+      blockId: id,
+      ...(o.coresPerNode !== undefined ? { coresPerNode: o.coresPerNode } : {}),
+      walltimeSeconds: o.walltimeSeconds,
+      idleTimeoutSeconds: o.idleTimeoutSeconds,
+      drainSeconds: o.drainSeconds,
+      heartbeatSeconds: o.heartbeatSeconds,
+      pollMs: o.pollMs,
+      idlePollMs: o.idlePollMs,
+      workerNodeArgs: this.#worker.nodeArgs,
+      workerScript: this.#worker.script,
+    };
+    const t = this.transport;
+    await t.mkdirp(B.claimed);
+    await t.writeFile(B.config, JSON.stringify(cfg));
+    const jobName = slurmJobName(this.options.jobNamePrefix, this.name, `block-${id}`);
+    const script = renderBatchScript({
+      jobName,
+      // Whole nodes for the pilot; no --cpus-per-task, so nothing leaks into task launches.
+      resources: { nodes: o.nodesPerBlock, walltimeSeconds: o.walltimeSeconds },
+      options: { ...this.options, exclusive: true, skipDirectives: [...this.options.skipDirectives, "--ntasks"] },
+      workdir: B.dir,
+      command: [this.options.remote.node, this.#worker.pilot, B.config],
+      stdoutPath: B.stdout,
+      stderrPath: B.stderr,
+      exitCodePath: B.exitCode,
+      description: `pilot block ${id} of executor ${this.name}`,
+    });
+    await t.writeFile(B.script, script, 0o700);
+    const jobId = await this.commands.sbatch(B.script, B.dir, jobName);
+    this.blocksSubmitted++;
+    this.#blocks.set(id, { id, jobId, state: "pending", lastSeq: -1, lastSeqChange: Date.now(), running: [] });
+    this.#log.info("[slurm] submitted pilot block", { block: id, jobId });
+  }
+
+  /** Block ids and SLURM job ids currently managed (for tests and the CLI). */
+  blocks(): { id: string; jobId: string; state: string }[] {
+    return [...this.#blocks.values()].map((b) => ({ id: b.id, jobId: b.jobId, state: b.state }));
+  }
+
+  async cancel(nativeId: string): Promise<void> {
+    const taskId = nativeId.replace(/^pilot:/, "");
+    const p = this.#pending.get(taskId);
+    if (p) p.cancelRequested = true;
+    const t = this.transport;
+    // Still queued: take it back (atomic), nobody will run it.
+    if (await t.rename(posix.join(this.#L.queue, `${taskId}.json`), posix.join(this.#L.cancel, `${taskId}.queued`))) {
+      if (p) this.#settle(p, { state: "cancelled", error: { code: "CANCELLED", message: `[slurm] Task ${taskId} was cancelled before a pilot started it.` }, endedAt: Date.now() });
+      return;
+    }
+    await t.writeFile(posix.join(this.#L.cancel, taskId), "");
+    this.#ensureLoop();
+  }
+
+  async dispose(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop?.catch(() => {});
+    if (this.options.cancelOnDispose && this.#cmd) {
+      const ids = [...this.#blocks.values()].map((b) => b.jobId);
+      await this.#cmd.scancel(ids).catch(() => {});
+    }
+    for (const p of [...this.#pending.values()]) {
+      this.#settle(p, { state: "cancelled", error: { code: "CANCELLED", message: `[slurm] Executor "${this.name}" was disposed while task ${p.task.taskId} was in flight.` }, endedAt: Date.now() });
+    }
+    await this.#cmd?.transport.close();
+  }
+}

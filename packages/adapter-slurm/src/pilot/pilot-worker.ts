@@ -1,0 +1,43 @@
+/**
+ * A persistent task worker inside a pilot: receives TaskSpecs over IPC, runs each with core's
+ * `runTask` in this process (job modules stay imported, so dispatch costs no process start),
+ * writes the outcome atomically, and reports back. Started by pilot-main with tsx's loader.
+ */
+import { runTask, writeOutcomeAtomic, type TaskSpec } from "@latticework/core";
+
+type Msg = { type: "run"; spec: TaskSpec } | { type: "cancel"; taskId: string };
+
+const controllers = new Map<string, AbortController>();
+
+process.on("message", (msg: Msg) => {
+  if (msg.type === "cancel") {
+    controllers.get(msg.taskId)?.abort(new Error("cancelled by latticework"));
+    return;
+  }
+  const spec = msg.spec;
+  const ac = new AbortController();
+  controllers.set(spec.taskId, ac);
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(spec.env ?? {})) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+  void (async () => {
+    const outcome = await runTask(spec, { signal: ac.signal });
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    controllers.delete(spec.taskId);
+    try {
+      await writeOutcomeAtomic(spec.outcomePath!, outcome);
+      process.send?.({ type: "done", taskId: spec.taskId, state: outcome.state });
+    } catch (e) {
+      process.send?.({ type: "done", taskId: spec.taskId, state: "failed", writeError: (e as Error).message });
+    }
+  })();
+});
+
+// The pilot went away (killed): do not linger as an orphan.
+process.on("disconnect", () => process.exit(1));
+process.send?.({ type: "ready" });
