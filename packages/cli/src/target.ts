@@ -71,7 +71,9 @@ function containsRunnable(value: unknown, depth: number): boolean {
 
 function runnableKeys(value: unknown): string[] {
   if (typeof value !== "object" || value === null) return [];
-  return Object.keys(value).filter((k) => containsRunnable((value as Record<string, unknown>)[k], 3));
+  return Object.keys(value)
+    .filter((k) => containsRunnable((value as Record<string, unknown>)[k], 3))
+    .sort();
 }
 
 /** Walk a dotted path through a module namespace, falling back to the default export. */

@@ -153,7 +153,7 @@ describe("latticework run (real processes, local executor, SQLite store)", () =>
     expect(missing.stderr).toMatch(/Cannot find target file .*nowhere\/flows\.ts/);
     const noExport = await cli(["run", `${FIXTURES}#relaxx`], { cwd: dir });
     expect(noExport.code).toBe(2);
-    expect(noExport.stderr).toMatch(/flows\.ts has no export "relaxx"; it has: chain, echo, failUnless, flaky, group, mark, strict\./);
+    expect(noExport.stderr).toMatch(/flows\.ts has no export "relaxx"; it has: chain, echo, failUnless, flaky, group, mark, strict, withSubflow\./);
     const noHash = await cli(["run", "relax"], { cwd: dir });
     expect(noHash.code).toBe(2);
     expect(noHash.stderr).toMatch(/has no "#<export>" part/);
