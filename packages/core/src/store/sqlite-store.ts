@@ -11,7 +11,7 @@ import type { AttemptRecord, CallRecord, EdgeRecord, ListRunsOptions, RunRecord,
 import { SqliteCodec } from "./sqlite-codec.js";
 import { corruptError, foreignError, inspectStoreFile, isBusyError, isCorruptionError } from "./sqlite-file.js";
 import { ATTEMPTS, CALLS, EDGES, RUNS, selectList, type ColumnType, type TableSpec } from "./sqlite-tables.js";
-import { sqlOf, WriteQueue } from "./sqlite-write-queue.js";
+import { argsOf, sqlOf, WriteQueue, type QueuedWrite } from "./sqlite-write-queue.js";
 
 /** Options of {@link SqliteRunStore}. */
 export const SqliteRunStoreOptionsSchema = z
@@ -235,6 +235,11 @@ export class SqliteRunStore implements RunStore {
     return s;
   }
 
+  #run(db: Db, op: QueuedWrite): void {
+    const { sql, names } = sqlOf(op);
+    this.#stmt(db, sql).run(...argsOf(op, names));
+  }
+
   #one<R>(db: Db, spec: TableSpec<R>, where: string, args: unknown[]): R | undefined {
     const raw = this.#stmt(db, `SELECT ${selectList(spec)} FROM ${spec.table} WHERE ${where}`).get(...args) as Record<string, unknown> | undefined;
     return raw ? this.#codec.row(spec, raw) : undefined;
@@ -252,7 +257,7 @@ export class SqliteRunStore implements RunStore {
     const batch = this.#queue.take();
     try {
       db.transaction(() => {
-        for (const op of batch) this.#stmt(db, sqlOf(op)).run(op.params);
+        for (const op of batch) this.#run(db, op);
       }).immediate();
       this.#stats.commits++;
       this.#stats.writes += batch.length;
@@ -266,7 +271,7 @@ export class SqliteRunStore implements RunStore {
       for (let i = 0; i < batch.length; i++) {
         const op = batch[i]!;
         try {
-          db.transaction(() => this.#stmt(db, sqlOf(op)).run(op.params)).immediate();
+          db.transaction(() => this.#run(db, op)).immediate();
         } catch (e) {
           if (isBusyError(e)) {
             this.#queue.putBack(batch.slice(i));

@@ -102,21 +102,21 @@ export const EDGES: TableSpec<EdgeRecord> = {
   ],
 };
 
-/** SQL of the upsert for a table (named parameters = field names). */
+/** SQL of the upsert for a table (positional parameters, in column order). */
 export function upsertSql<R>(spec: TableSpec<R>, onConflict: "update" | "ignore"): string {
   const cols = spec.columns.map((c) => c[1]).join(", ");
-  const params = spec.columns.map((c) => `@${c[0]}`).join(", ");
+  const params = spec.columns.map(() => "?").join(", ");
   const keyCols = new Set(spec.conflict.split(",").map((s) => s.trim()));
   const updates = spec.columns.filter((c) => !keyCols.has(c[1])).map((c) => `${c[1]} = excluded.${c[1]}`).join(", ");
   const tail = onConflict === "ignore" || updates.length === 0 ? "DO NOTHING" : `DO UPDATE SET ${updates}`;
   return `INSERT INTO ${spec.table} (${cols}) VALUES (${params}) ON CONFLICT(${spec.conflict}) ${tail}`;
 }
 
-/** SQL of an update touching `fields` (sorted), keyed by the table's key. */
+/** SQL of an update touching `fields`, keyed by the table's key (positional: `fields`, then the key fields). */
 export function updateSql<R>(spec: TableSpec<R>, fields: readonly string[]): string {
   const byField = new Map(spec.columns.map((c) => [c[0] as string, c[1]]));
-  const sets = fields.map((f) => `${byField.get(f)} = @${f}`).join(", ");
-  const where = spec.key.map((k) => `${byField.get(k)} = @${k}`).join(" AND ");
+  const sets = fields.map((f) => `${byField.get(f)} = ?`).join(", ");
+  const where = spec.key.map((k) => `${byField.get(k)} = ?`).join(" AND ");
   return `UPDATE ${spec.table} SET ${sets} WHERE ${where}`;
 }
 

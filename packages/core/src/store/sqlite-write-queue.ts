@@ -9,23 +9,36 @@ export interface QueuedWrite {
   readonly fields?: Set<string>;
 }
 
-const upsertCache = new Map<string, string>();
-const updateCache = new Map<string, string>();
+/** SQL text of a queued write and the order of its positional parameters (field names). */
+export interface WriteSql {
+  readonly sql: string;
+  readonly names: readonly string[];
+}
+
+const upsertCache = new Map<string, WriteSql>();
+const updateCache = new Map<string, WriteSql>();
 
 /** The SQL of a queued write (statements are cached by their text in the store). */
-export function sqlOf(w: QueuedWrite): string {
+export function sqlOf(w: QueuedWrite): WriteSql {
   const spec = w.spec as TableSpec<unknown>;
   if (w.kind === "update") {
     const fields = [...w.fields!].sort();
     const sig = `${spec.table}:${fields.join(",")}`;
-    let sql = updateCache.get(sig);
-    if (!sql) updateCache.set(sig, (sql = updateSql(spec, fields)));
-    return sql;
+    let out = updateCache.get(sig);
+    if (!out) updateCache.set(sig, (out = { sql: updateSql(spec, fields), names: [...fields, ...spec.key] }));
+    return out;
   }
   const sig = `${spec.table}:${w.kind}`;
-  let sql = upsertCache.get(sig);
-  if (!sql) upsertCache.set(sig, (sql = upsertSql(spec, w.kind === "upsert" ? "update" : "ignore")));
-  return sql;
+  let out = upsertCache.get(sig);
+  if (!out) upsertCache.set(sig, (out = { sql: upsertSql(spec, w.kind === "upsert" ? "update" : "ignore"), names: spec.columns.map((c) => c[0]) }));
+  return out;
+}
+
+/** Positional parameters of a queued write. */
+export function argsOf(w: QueuedWrite, names: readonly string[]): unknown[] {
+  const args = new Array<unknown>(names.length);
+  for (let i = 0; i < names.length; i++) args[i] = w.params[names[i]!];
+  return args;
 }
 
 /**
