@@ -3,6 +3,7 @@ import { LatticeworkError } from "@latticework/core";
 import { bulk } from "../src/build/bulk.js";
 import { makeSlabsFromBulk, type SlabInfo } from "../src/slabs/make-slabs.js";
 import { surfaceNormal } from "../src/symmetry/lattice.js";
+import { EMT } from "../src/calculators/emt.js";
 import type { Atoms } from "../src/atoms/atoms.js";
 import { requireOracle, runPyOracle, toOracle } from "./io-oracle.js";
 
@@ -126,6 +127,31 @@ describe("makeSlabsFromBulk: quacc defaults on Cu (SPEC 4.5)", () => {
     const b = bulk("Cu");
     b.pbc = [true, true, false];
     expect(() => makeSlabsFromBulk(b)).toThrow(/periodic in all three directions/);
+  });
+});
+
+describe("slab geometries reproduce SPEC 4.6's EMT energies of pymatgen's slabs", () => {
+  it("primitive Cu, maxIndex 2 (pymatgen 2022 representatives): E_initial within 1e-8 eV", () => {
+    const expected: Record<string, number> = {
+      "1,1,1": 11.233057206623883,
+      "2,2,1": 12.804828221240982,
+      "1,1,0": 14.175507076066447,
+      "2,2,-1": 19.893495091430893,
+      "2,1,1": 16.415849892765095,
+      "2,1,-1": 13.617779048638718,
+      "2,1,-2": 11.919873375874179,
+      "2,0,-1": 16.52550532441827,
+      "2,-1,-1": 18.468477009824507,
+      "1,1,-1": 12.804828221242063,
+      "1,0,-1": 10.943899928495055,
+    };
+    const calc = new EMT();
+    const slabs = [...makeSlabsFromBulk(bulk("Cu"), { maxIndex: 2, millerOrder: "legacy" }), ...makeSlabsFromBulk(bulk("Cu"), { millerIndices: [[1, 1, -1], [1, 0, -1]] })];
+    expect(slabs.length).toBe(11);
+    for (const s of slabs) {
+      const key = info(s).millerIndex.join(",");
+      expect(Math.abs(calc.calculate(s, ["energy"]).energy! - expected[key]!), key).toBeLessThan(1e-8);
+    }
   });
 });
 
