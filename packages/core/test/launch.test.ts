@@ -83,6 +83,12 @@ describe("DirectLauncher", () => {
     expect(e2.message).toMatch(/not-here\.sh/);
   });
 
+  it("a missing working directory is named as such (not as a missing program)", async () => {
+    const e = await error(launch("true", { cwd: "no/such/dir" }).result);
+    expect(e.code).toBe("LAUNCH_FAILED");
+    expect(e.message).toMatch(/working directory .*no\/such\/dir does not exist/);
+  });
+
   it("abort kills the whole process tree, not just the program", async () => {
     const ac = new AbortController();
     const { workdir, result } = launch("sh", { args: ["-c", "sleep 60 & echo $! > bg.pid; echo $$ > sh.pid; wait"] }, ac.signal, new DirectLauncher({ killGraceMs: 2000 }));

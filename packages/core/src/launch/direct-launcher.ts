@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { CancelledError, LatticeworkError, TimeoutError, ValidationError, zodIssues } from "../errors.js";
@@ -75,6 +75,12 @@ export class DirectLauncher implements Launcher {
     const { argv, env: extra } = this.render(req);
     if (signal.aborted) throw abortError(signal);
     const cwd = options.cwd ? resolve(workdir, options.cwd) : workdir;
+    if (!options.cwd) mkdirSync(workdir, { recursive: true });
+    else if (!isDirectory(cwd)) {
+      throw new LatticeworkError("LAUNCH_FAILED", `Cannot run "${req.program}": its working directory ${cwd} does not exist. Create it first or fix the launch's \`cwd\`.`, {
+        details: { program: req.program, cwd },
+      });
+    }
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...extra };
     const found = findProgram(req.program, cwd, env.PATH);
     if (!found.path) {
@@ -154,6 +160,14 @@ export class DirectLauncher implements Launcher {
 }
 
 /** The error a launch rejects with when its signal aborts: the abort reason when it is ours or an Error. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function abortError(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   if (reason instanceof LatticeworkError) return reason;
