@@ -30,81 +30,100 @@ interface TaskInfo {
 
 const STATES: readonly RunState[] = ["pending", "submitted", "running", "completed", "failed", "timed-out", "lost", "cancelled"];
 
-/** Counts per state, overall and per job name, from the event stream. Pure bookkeeping. */
+type Counts = Record<RunState, number>;
+const zeroCounts = (): Counts => Object.fromEntries(STATES.map((st) => [st, 0])) as Counts;
+
+/** Per-job-name row of the display. */
+export interface JobRow {
+  job: string;
+  byState: Counts;
+  total: number;
+  /** Latest pending reason reported for this job name. */
+  note?: string;
+}
+
+/**
+ * Counts per state, overall and per job name, from the event stream. Pure bookkeeping, O(1) per
+ * event, so the display stays cheap for fan-outs of 100,000 jobs.
+ */
 export class ProgressModel {
-  readonly tasks = new Map<string, TaskInfo>();
-  readonly runs = new Map<string, { flow: string; state: RunState }>();
+  /** One entry per call (its latest attempt's state), so a retried call counts once. */
+  readonly #tasks = new Map<string, TaskInfo>();
+  /** Attempt (task id) to call key. */
+  readonly #callOf = new Map<string, string>();
+  readonly #rows = new Map<string, JobRow>();
+  readonly #totals = zeroCounts();
+  #cached = 0;
   startedAt = Date.now();
 
-  /** Apply an event; returns a line to print for noteworthy events (failures, retries), if any. */
+  /** Apply one event. */
   apply(event: LatticeworkEvent): void {
     switch (event.type) {
-      case "run.started":
-        this.runs.set(event.runId, { flow: event.flow, state: "running" });
-        break;
-      case "run.ended": {
-        const run = this.runs.get(event.runId);
-        if (run) run.state = event.state;
-        break;
-      }
       case "task.pending":
-        this.tasks.set(event.taskId, { job: event.job, state: "pending", cached: false });
+        this.#callOf.set(event.taskId, event.callKey);
+        this.#set(event.taskId, event.job, "pending");
         break;
       case "task.submitted":
-        this.set(event.taskId, event.job, "submitted");
+        this.#set(event.taskId, event.job, "submitted");
         break;
       case "task.running":
-        this.set(event.taskId, event.job, "running").note = undefined;
+        this.#set(event.taskId, event.job, "running");
         break;
-      case "task.waiting":
-        this.set(event.taskId, event.job, this.tasks.get(event.taskId)?.state ?? "submitted").note = event.reason;
+      case "task.waiting": {
+        const t = this.#set(event.taskId, event.job, this.#tasks.get(this.#callOf.get(event.taskId) ?? event.taskId)?.state ?? "submitted");
+        t.note = event.reason;
+        this.#row(event.job).note = event.reason;
         break;
+      }
       case "task.ended": {
-        const t = this.set(event.taskId, event.job, event.state);
-        t.cached = event.cached === true;
+        const t = this.#set(event.taskId, event.job, event.state);
+        if (event.cached === true && !t.cached) {
+          t.cached = true;
+          this.#cached++;
+        }
         t.note = undefined;
         break;
       }
-      case "task.retrying":
+      default:
         break;
     }
   }
 
-  private set(taskId: string, job: string, state: RunState): TaskInfo {
-    let t = this.tasks.get(taskId);
+  #row(job: string): JobRow {
+    let row = this.#rows.get(job);
+    if (!row) {
+      row = { job, byState: zeroCounts(), total: 0 };
+      this.#rows.set(job, row);
+    }
+    return row;
+  }
+
+  #set(taskId: string, job: string, state: RunState): TaskInfo {
+    const row = this.#row(job);
+    const key = this.#callOf.get(taskId) ?? taskId;
+    let t = this.#tasks.get(key);
     if (!t) {
       t = { job, state, cached: false };
-      this.tasks.set(taskId, t);
+      this.#tasks.set(key, t);
+      row.total++;
+    } else {
+      row.byState[t.state]--;
+      this.#totals[t.state]--;
+      t.state = state;
     }
-    t.state = state;
+    row.byState[state]++;
+    this.#totals[state]++;
     return t;
   }
 
-  /** Counts per state over all attempts, plus how many completions came from the store. */
-  totals(): { byState: Record<RunState, number>; cached: number; total: number } {
-    const byState = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<RunState, number>;
-    let cached = 0;
-    for (const t of this.tasks.values()) {
-      byState[t.state]++;
-      if (t.cached) cached++;
-    }
-    return { byState, cached, total: this.tasks.size };
+  /** Counts per state over all calls (latest attempt each), plus how many completions came from the store. */
+  totals(): { byState: Counts; cached: number; total: number } {
+    return { byState: { ...this.#totals }, cached: this.#cached, total: this.#tasks.size };
   }
 
   /** Per job name: counts per state and the latest waiting note. */
-  perJob(): { job: string; byState: Record<RunState, number>; total: number; note?: string }[] {
-    const map = new Map<string, { job: string; byState: Record<RunState, number>; total: number; note?: string }>();
-    for (const t of this.tasks.values()) {
-      let row = map.get(t.job);
-      if (!row) {
-        row = { job: t.job, byState: Object.fromEntries(STATES.map((s) => [s, 0])) as Record<RunState, number>, total: 0 };
-        map.set(t.job, row);
-      }
-      row.byState[t.state]++;
-      row.total++;
-      if (t.note) row.note = t.note;
-    }
-    return [...map.values()];
+  perJob(): JobRow[] {
+    return [...this.#rows.values()].map((r) => ({ ...r, byState: { ...r.byState } }));
   }
 }
 

@@ -86,3 +86,20 @@ describe("displays", () => {
     expect(truncateVisible("short", 10)).toBe("short");
   });
 });
+
+describe("ProgressModel with retries", () => {
+  it("counts a retried call once, in its latest attempt's state", () => {
+    const m = new ProgressModel();
+    m.apply({ type: "task.pending", runId: "r", taskId: "k-1", callKey: "k", job: "relax", attempt: 1, executor: "local", at });
+    m.apply({ type: "task.ended", runId: "r", taskId: "k-1", job: "relax", attempt: 1, state: "failed", at });
+    m.apply({ type: "task.retrying", runId: "r", taskId: "k-1", job: "relax", attempt: 2, delayMs: 10, at });
+    expect(m.totals().byState.failed).toBe(1);
+    m.apply({ type: "task.pending", runId: "r", taskId: "k-2", callKey: "k", job: "relax", attempt: 2, executor: "local", at });
+    m.apply({ type: "task.ended", runId: "r", taskId: "k-2", job: "relax", attempt: 2, state: "completed", at });
+    const t = m.totals();
+    expect(t.total).toBe(1);
+    expect(t.byState.completed).toBe(1);
+    expect(t.byState.failed).toBe(0);
+    expect(m.perJob()[0]).toMatchObject({ job: "relax", total: 1 });
+  });
+});
