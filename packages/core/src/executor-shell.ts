@@ -54,6 +54,11 @@ export class ExecutorShell {
   readonly #deadlines: Deadlines;
   #started: Promise<void> | undefined;
   #disposed: Promise<void> | undefined;
+  /** Attempts allowed in flight at once (from `capabilities.maxConcurrency`), else Infinity. */
+  readonly #window: number;
+  #inFlight = 0;
+  #waiting: (() => void)[] = [];
+  #waitHead = 0;
 
   /** `name` is the key the executor is registered under (what the store and routing rules use). */
   constructor(name: string, executor: Executor, deps: { context: ExecutorContext; store: RunStore; bus: EventBus; deadlines: Deadlines }) {
@@ -63,6 +68,32 @@ export class ExecutorShell {
     this.#store = deps.store;
     this.#bus = deps.bus;
     this.#deadlines = deps.deadlines;
+    const max = executor.capabilities.maxConcurrency;
+    // Keep the executor's queue full enough to pipeline (several tasks per slot), but do not build
+    // specs, attempt rows and signals for 100,000 calls that would only wait inside the executor.
+    this.#window = max !== undefined && max > 0 ? Math.max(256, max * 8) : Infinity;
+  }
+
+  #acquire(): Promise<void> | undefined {
+    if (this.#inFlight < this.#window) {
+      this.#inFlight++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    if (this.#waitHead < this.#waiting.length) {
+      const next = this.#waiting[this.#waitHead] as () => void;
+      this.#waiting[this.#waitHead++] = undefined as unknown as () => void;
+      if (this.#waitHead > 1024 && this.#waitHead * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#waitHead);
+        this.#waitHead = 0;
+      }
+      next(); // the slot passes straight to the next waiter
+    } else {
+      this.#inFlight--;
+    }
   }
 
   /** Registered name of the executor. */
@@ -110,8 +141,16 @@ export class ExecutorShell {
     const lastAllowed = call.firstAttempt + call.retry.retries;
     for (;;) {
       const taskId = attach ? attach.taskId : call.taskId(attempt);
+      const wait = this.#acquire();
+      if (wait) await wait;
+      // Built after a slot is free: the deadline counts from submission, not from queueing.
       const spec = call.spec(attempt, taskId);
-      const outcome = call.cancelled() ? cancelledOutcome("Run cancelled before the attempt started") : await this.#attempt(spec, call, attach?.nativeId);
+      let outcome: TaskOutcome;
+      try {
+        outcome = call.cancelled() ? cancelledOutcome("Run cancelled before the attempt started") : await this.#attempt(spec, call, attach?.nativeId);
+      } finally {
+        this.#release();
+      }
       attach = undefined;
       if (outcome.state === "completed") return { outcome, attempt, taskId };
       if (attempt >= lastAllowed || call.cancelled() || !shouldRetry(call.retry, outcome)) return { outcome, attempt, taskId };

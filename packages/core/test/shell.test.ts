@@ -175,6 +175,31 @@ describe("ExecutorShell", () => {
   });
 });
 
+describe("ExecutorShell back-pressure", () => {
+  it("keeps at most max(256, 8 x maxConcurrency) attempts inside a bounded executor; the rest wait, then all run", async () => {
+    let inside = 0;
+    let peak = 0;
+    class Bounded extends BaseExecutor {
+      readonly name = "bounded";
+      override readonly capabilities = { ...NO_CAPABILITIES, maxConcurrency: 2 };
+      async submit(task: TaskSpec): Promise<Submission> {
+        inside++;
+        peak = Math.max(peak, inside);
+        const outcome = sleep(1).then((): TaskOutcome => {
+          inside--;
+          return { state: "completed", output: task.attempt };
+        });
+        return { nativeId: task.taskId, outcome };
+      }
+    }
+    const { shell, store } = shellFor(new Bounded() as unknown as Scripted);
+    const results = await Promise.all(Array.from({ length: 700 }, (_, i) => shell.execute(call({ taskId: (a) => `t${i}-${a}` }))));
+    expect(results.every((r) => r.outcome.state === "completed")).toBe(true);
+    expect(peak).toBe(256);
+    expect(await store.listAttempts("r1")).toHaveLength(700);
+  });
+});
+
 describe("retry policy", () => {
   it("backs off exponentially with bounded jitter", () => {
     const p = resolveRetryPolicy({ retries: 5, delayMs: 100, maxDelayMs: 1000, jitter: 0.5 });
