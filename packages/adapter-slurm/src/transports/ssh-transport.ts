@@ -220,6 +220,12 @@ export class SshTransport implements SlurmTransport {
     this.#jumpClient = undefined;
   }
 
+  /** Destroy the TCP socket abruptly, as a network cut would (fault-injection for tests). */
+  simulateNetworkCut(): void {
+    const sock = (this.#client as unknown as { _sock?: { destroy(): void } } | undefined)?._sock;
+    sock?.destroy();
+  }
+
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) throw new TransportError("TRANSPORT_ERROR", "[slurm] exec called with an empty argv");
     const envWords: string[] = [];
@@ -232,10 +238,37 @@ export class SshTransport implements SlurmTransport {
     this.commandCount++;
     const release = await this.#sem.acquire();
     try {
-      const client = await this.#connection();
-      return await new Promise<ExecResult>((resolve, reject) => {
+      // A channel that could not even be opened ran nothing: safe to reconnect and try again.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await this.#execOnce(await this.#connection(), line, argv, options);
+        } catch (e) {
+          if (attempt >= 2 || !(e instanceof TransportError) || e.details.ambiguous !== false) throw e;
+          this.#dropClient();
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  #dropClient(): void {
+    const c = this.#client;
+    this.#client = undefined;
+    this.#sftp = undefined;
+    try {
+      c?.end();
+    } catch {
+      /* already gone */
+    }
+  }
+
+  #execOnce(client: Client, line: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+      return new Promise<ExecResult>((resolve, reject) => {
+        const notOpened = (err: Error) => reject(new TransportError("TRANSPORT_ERROR", `[slurm] SSH exec failed on ${this.id}: ${err.message}`, { cause: err, details: { ambiguous: false } }));
+        try {
         client.exec(line, (err, stream: ClientChannel) => {
-          if (err) return reject(new TransportError("TRANSPORT_ERROR", `[slurm] SSH exec failed on ${this.id}: ${err.message}`, { cause: err, details: { ambiguous: false } }));
+          if (err) return notOpened(err);
           let stdout = "";
           let stderr = "";
           let code: number | null = null;
@@ -257,10 +290,10 @@ export class SshTransport implements SlurmTransport {
           if (options.stdin !== undefined) stream.end(options.stdin);
           else stream.end();
         });
+        } catch (e) {
+          notOpened(e as Error);
+        }
       });
-    } finally {
-      release();
-    }
   }
 
   async #sftpSession(): Promise<SFTPWrapper> {
@@ -281,8 +314,8 @@ export class SshTransport implements SlurmTransport {
       } catch (e) {
         lastErr = e;
         // A dropped connection: reconnect once and retry (file ops here are idempotent).
-        if (this.#client && !/No response from server|Not connected|closed/i.test(String((e as Error)?.message))) break;
-        this.#sftp = undefined;
+        if (!/No response from server|Not connected|closed|ECONNRESET/i.test(String((e as Error)?.message))) break;
+        this.#dropClient();
       }
     }
     throw new TransportError("TRANSPORT_ERROR", `[slurm] SFTP ${what} on ${this.id} failed: ${String((lastErr as Error)?.message ?? lastErr)}`, { cause: lastErr });
