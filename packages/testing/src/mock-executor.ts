@@ -1,5 +1,7 @@
-import { BaseExecutor, NO_CAPABILITIES, runTask, toTaskError, zodIssues } from "@latticework/core";
-import type { ExecutorCapabilities, Job, Submission, TaskOutcome, TaskSpec } from "@latticework/core";
+import { BaseExecutor, LatticeworkError, NO_CAPABILITIES, runTask, toTaskError, zodIssues } from "@latticework/core";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ExecutorCapabilities, Job, Logger, Submission, TaskOutcome, TaskSpec } from "@latticework/core";
 import type { z } from "zod";
 
 /** What a mock implementation learns about the call it replaces. */
@@ -57,6 +59,7 @@ export class MockingExecutor extends BaseExecutor {
   readonly calls: RecordedCall[] = [];
   readonly #mocks: Map<string, JobMock>;
   readonly #running = new Map<string, AbortController>();
+  #disposed = false;
 
   constructor(mocks: readonly JobMock[] = [], name = "test") {
     super();
@@ -65,6 +68,7 @@ export class MockingExecutor extends BaseExecutor {
   }
 
   async submit(task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    if (this.#disposed) throw new LatticeworkError("EXECUTOR_DISPOSED", `[test] Executor "${this.name}" was disposed.`);
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(signal.reason);
     if (signal.aborted) onAbort();
@@ -73,9 +77,21 @@ export class MockingExecutor extends BaseExecutor {
     const mock = this.#mocks.get(task.job);
     const call: RecordedCall = { job: task.job, input: task.input, attempt: task.attempt, runId: task.runId, taskId: task.taskId, mocked: !!mock };
     this.calls.push(call);
-    const outcome = (mock ? this.#runMock(mock, task, ac.signal) : runTask(task, { signal: ac.signal, logger: this.logger })).then((o) => {
+    const stdoutPath = join(task.workdir, "stdout.log");
+    const stderrPath = join(task.workdir, "stderr.log");
+    const outcome = (mock ? this.#runMock(mock, task, ac.signal) : runTask(task, { signal: ac.signal, logger: fileLogger(stdoutPath, stderrPath, {}) })).then((o) => {
       signal.removeEventListener("abort", onAbort);
       this.#running.delete(task.taskId);
+      if (o.state !== "completed") {
+        try {
+          mkdirSync(task.workdir, { recursive: true, mode: 0o700 });
+          appendFileSync(stdoutPath, "", { mode: 0o600 });
+          appendFileSync(stderrPath, "", { mode: 0o600 });
+        } catch {
+          // keep the paths even if the directory cannot be made
+        }
+        o = { ...o, error: { ...o.error, stdoutPath: o.error.stdoutPath ?? stdoutPath, stderrPath: o.error.stderrPath ?? stderrPath } };
+      }
       call.outcome = o;
       return o;
     });
@@ -87,6 +103,7 @@ export class MockingExecutor extends BaseExecutor {
   }
 
   override async dispose(): Promise<void> {
+    this.#disposed = true;
     for (const ac of this.#running.values()) ac.abort(new Error("Executor disposed"));
   }
 
@@ -106,4 +123,23 @@ export class MockingExecutor extends BaseExecutor {
       return { state, error, startedAt, endedAt: Date.now() };
     }
   }
+}
+
+/** Job logger lines to <workdir>/stdout.log (debug, info) and stderr.log (warn, error). */
+function fileLogger(out: string, err: string, bound: Record<string, unknown>): Logger {
+  const line = (file: string, level: string, msg: string, fields?: Record<string, unknown>): void => {
+    const all = { ...bound, ...fields };
+    try {
+      appendFileSync(file, `${new Date().toISOString()} ${level} ${msg}${Object.keys(all).length ? ` ${JSON.stringify(all)}` : ""}\n`, { mode: 0o600 });
+    } catch {
+      // the workdir may not exist yet (runTask makes it after validating input)
+    }
+  };
+  return {
+    debug: () => {},
+    info: (m, f) => line(out, "INFO", m, f),
+    warn: (m, f) => line(err, "WARN", m, f),
+    error: (m, f) => line(err, "ERROR", m, f),
+    child: (f) => fileLogger(out, err, { ...bound, ...f }),
+  };
 }
