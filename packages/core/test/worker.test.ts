@@ -169,7 +169,7 @@ describe("runTask", () => {
   });
 
   it("time-out kills programs the job launched", async () => {
-    const s = spec("fx.shell", { script: "echo $$ > pid; exec sleep 30" }, { timeoutMs: 500 });
+    const s = spec("fx.shell", { script: "echo $$ > pid; exec sleep 30" }, { timeoutMs: 3000 });
     const o = failed(await runTask(s));
     expect(o.state).toBe("timed-out");
     const pid = Number(readFileSync(join(s.workdir, "pid"), "utf8"));
