@@ -32,7 +32,7 @@ function compare(ours: Atoms, asapCutoff: boolean, ref: CalcOut, label: string):
   }
 }
 
-describe.runIf(enabled)(`EMT vs ASE (seed ${RUN_SEED})`, () => {
+describe.runIf(enabled)(`EMT vs ASE (seed ${RUN_SEED})`, { timeout: 180_000 }, () => {
   const builds = [
     "bulk('Cu')", "bulk('Cu', 'fcc', a=3.6, cubic=True)", "molecule('N2')", "bulk('Al')", "bulk('Au')", "bulk('Pt')",
     "bulk('Ni')", "bulk('Ag')", "bulk('Pd')", "fcc111('Cu', (2,2,3), vacuum=10)", "fcc100('Au', (2,2,4), vacuum=6)",

@@ -45,7 +45,7 @@ describe("LennardJones", () => {
   });
 });
 
-describe.runIf(enabled)(`LennardJones vs ASE (seed ${RUN_SEED})`, () => {
+describe.runIf(enabled)(`LennardJones vs ASE (seed ${RUN_SEED})`, { timeout: 180_000 }, () => {
   it("matches energy, forces, per-atom energies and stress, plain and smooth", async () => {
     const rand = prng(RUN_SEED + 1);
     const systems = [argonLike(rand, true), argonLike(rand, false)];

@@ -15,7 +15,7 @@ const enabled = requireOracle("optimize-oracle");
 
 interface OptOut { nsteps: number; converged: boolean; energy: number; positions: number[][] }
 
-describe.runIf(enabled)("optimizers vs ASE", () => {
+describe.runIf(enabled)("optimizers vs ASE", { timeout: 300_000 }, () => {
   let slab: Atoms;
   let fixedSlab: Atoms;
   beforeAll(async () => {

@@ -7,7 +7,6 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Atoms } from "../../src/atoms/atoms.js";
 
 /** The interpreter that has Debian's python3-ase. */
 export const ORACLE_PYTHON = "/usr/bin/python3";
@@ -39,7 +38,7 @@ export function requireOracle(suite: string): boolean {
 }
 
 /** Atoms in the oracle's JSON shape. */
-export function oracleAtoms(a: Atoms): { numbers: number[]; positions: number[][]; cell: number[][]; pbc: boolean[]; fixed: number[] } {
+export function oracleAtoms(a: { numbers: ArrayLike<number>; pbc: readonly boolean[]; fixed: readonly number[]; getPositions(): number[][]; getCell(): number[][] }): { numbers: number[]; positions: number[][]; cell: number[][]; pbc: boolean[]; fixed: number[] } {
   return { numbers: Array.from(a.numbers), positions: a.getPositions(), cell: a.getCell(), pbc: [...a.pbc], fixed: [...a.fixed] };
 }
 
