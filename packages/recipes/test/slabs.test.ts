@@ -185,7 +185,7 @@ describe.runIf(runOracle)("slabs equal pymatgen 2022.11.7 + quacc defaults (orac
         expect(Math.abs(a / rep[0] - pm[k]!.abc[0]!) + Math.abs(b / rep[1] - pm[k]!.abc[1]!), `${c.name} ${pm[k]!.miller} ab`).toBeLessThan(1e-6);
       });
     });
-  });
+  }, 300_000);
 
   it("slab symmetry flags equal pymatgen's is_symmetric for zincblende and rocksalt", async () => {
     const cases = [
@@ -199,5 +199,5 @@ describe.runIf(runOracle)("slabs equal pymatgen 2022.11.7 + quacc defaults (orac
       expect(ours.map((s) => info(s).symmetric)).toEqual(res[i]!.map((p) => p.symmetric));
       expect(ours.map((s) => s.length)).toEqual(res[i]!.map((p) => p.natoms));
     });
-  });
+  }, 300_000);
 });
