@@ -14,10 +14,14 @@ export async function loadStructure(file: string, cwd = process.cwd()): Promise<
   if (typeof read !== "function") {
     throw new LatticeworkError("INPUT_INVALID", "The installed @latticework/recipes has no readStructure(); update it to use --structure.");
   }
+  let atoms: unknown;
   try {
-    return await (read as (path: string) => unknown)(file);
+    atoms = await (read as (path: string) => unknown)(file);
   } catch (error) {
     if (error instanceof LatticeworkError) throw error;
     throw new LatticeworkError("INPUT_INVALID", `Cannot read structure file ${file}: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
+  // readStructure gives an Atoms object; job inputs take Atoms JSON.
+  const toJSON = (atoms as { toJSON?: unknown } | null)?.toJSON;
+  return typeof toJSON === "function" ? (toJSON as () => unknown).call(atoms) : atoms;
 }

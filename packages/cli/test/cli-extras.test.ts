@@ -15,6 +15,8 @@ describe("latticework slurm script", () => {
     expect(r.stdout.startsWith("#!/bin/bash\n")).toBe(true);
     expect(r.stdout).toMatch(/^#SBATCH .*debug/m);
     expect(r.stdout).toMatch(/^#SBATCH .*chem42/m);
+    // the worker of this installation, not a placeholder
+    expect(r.stdout).toMatch(/packages\/core\/dist\/worker\/main\.js /);
     // Nothing was run or recorded.
     expect(json(await cli(["runs", "--json"], { cwd: dir }))).toEqual([]);
   });
@@ -51,6 +53,10 @@ describe("--structure", () => {
     expect(out.atoms.positions[1][0]).toBeCloseTo(1.8, 12);
     const other = await cli(["run", `${FIXTURES}#echo`, "--structure", "Cu2.xyz", "--structure-key", "bulk.atoms", "--json"], { cwd: dir });
     expect(json(other).output.bulk.atoms.numbers).toEqual([29, 29]);
+    // A package target (resolved from the cwd) taking Atoms JSON: the structure must arrive as plain JSON.
+    const emt = await cli(["run", "@latticework/recipes#emt.static", "--structure", "Cu2.xyz", "--json"], { cwd: dir });
+    expect(emt.code, emt.stderr).toBe(0);
+    expect(json(emt).output.atoms.numbers).toEqual([29, 29]);
     const missing = await cli(["run", `${FIXTURES}#echo`, "--structure", "nope.cif"], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.cif/);

@@ -1,4 +1,4 @@
-import { LatticeworkError, ValidationError } from "@latticework/core";
+import { LatticeworkError, ValidationError, workerEntryPath, workerNodeArgs } from "@latticework/core";
 import { configFor } from "../context.js";
 import type { GlobalOptions, Io } from "../context.js";
 import { buildInput } from "../input.js";
@@ -19,7 +19,14 @@ export interface SlurmScriptFlags {
   executor?: string;
 }
 
-type RenderSlurmScript = (args: { job: unknown; input: unknown; options: unknown; executorName: string }) => string | Promise<string>;
+type RenderSlurmScript = (args: {
+  job: unknown;
+  input: unknown;
+  options: unknown;
+  executorName: string;
+  workerEntry?: string;
+  nodeArgs?: readonly string[];
+}) => string | Promise<string>;
 
 /**
  * `latticework slurm script <target>`: print the batch script the SLURM executor would submit for
@@ -100,7 +107,15 @@ export async function slurmScriptCommand(targetText: string, flags: SlurmScriptF
       parsedInput.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
     );
   }
-  const script = await render({ job: target.value, input: parsedInput.data, options: rawOptions, executorName });
+  // The worker this installation would run (what the executor uses unless options.remote says otherwise).
+  const script = await render({
+    job: target.value,
+    input: parsedInput.data,
+    options: rawOptions,
+    executorName,
+    workerEntry: workerEntryPath(),
+    nodeArgs: workerNodeArgs(),
+  });
   io.stdout.write(script.endsWith("\n") ? script : `${script}\n`);
   return 0;
 }
