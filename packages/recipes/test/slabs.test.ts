@@ -187,6 +187,18 @@ describe.runIf(runOracle)("slabs equal pymatgen 2022.11.7 + quacc defaults (orac
     });
   }, 300_000);
 
+  it("hcp Mg and bcc Fe (primitive), maxIndex 1: Miller indices, terminations, atom counts and free atoms", async () => {
+    const cases = [bulk("Mg"), bulk("Fe"), bulk("Ti", { orthorhombic: true })];
+    const res = await runPyOracle<PmSlab[]>("slabs_oracle.py", cases.map((a) => ({ bulk: toOracle(a), max_index: 1 })));
+    cases.forEach((a, i) => {
+      const ours = makeSlabsFromBulk(a, { millerOrder: "legacy" });
+      const name = a.formula();
+      expect(ours.map((s) => info(s).millerIndex), name).toEqual(res[i]!.map((p) => p.miller));
+      expect(ours.map((s) => s.length), name).toEqual(res[i]!.map((p) => p.natoms));
+      expect(ours.map((s) => s.length - s.fixed.length), name).toEqual(res[i]!.map((p) => p.free));
+    });
+  }, 300_000);
+
   it("slab symmetry flags equal pymatgen's is_symmetric for zincblende and rocksalt", async () => {
     const cases = [
       bulk("ZnS", { crystalstructure: "zincblende", a: 5.41, cubic: true }),

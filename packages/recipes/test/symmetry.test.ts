@@ -127,11 +127,12 @@ describe("distinct Miller indices (SPEC 4.2)", () => {
 });
 
 describe.runIf(runOracle)("distinct Miller indices equal pymatgen 2022.11.7's (oracle)", () => {
-  it("fcc Cu/Al/Au (primitive and cubic, maxIndex 1-3), bcc Fe and rocksalt NaCl", async () => {
+  it("fcc Cu/Al/Au (primitive and cubic, maxIndex 1-3), bcc Fe, rocksalt NaCl, hcp Mg and Ti", async () => {
     const cases: [string, Atoms, number][] = [];
     for (const el of ["Cu", "Al", "Au"]) for (const cubic of [false, true]) for (const m of [1, 2, 3]) cases.push([`${el} cubic=${cubic} max ${m}`, bulk(el, { cubic }), m]);
     cases.push(["Fe bcc max 2", bulk("Fe"), 2], ["Fe cubic max 2", bulk("Fe", { cubic: true }), 2]);
     cases.push(["NaCl cubic max 2", bulk("NaCl", { crystalstructure: "rocksalt", a: 5.64, cubic: true }), 2]);
+    cases.push(["hcp Mg max 2", bulk("Mg"), 2], ["orthorhombic hcp Ti max 2", bulk("Ti", { orthorhombic: true }), 2]);
     const script = `
 import json, sys, warnings
 warnings.filterwarnings("ignore")
