@@ -164,6 +164,29 @@ describe.runIf(runOracle)("builders equal ASE 3.22.1 (oracle)", () => {
     expect(fcc100("Cu", [2, 3, 4], { vacuum: 5 }).info.tags).toEqual(res[0]!.tags);
   });
 
+  it("surface() on other planes and lattices: ASE's atom count, c, surface area and layer heights", async () => {
+    const cases: [string, () => Atoms][] = [
+      ["surface(bulk('Cu', cubic=True), (1,1,0), 4, vacuum=5)", () => surface(bulk("Cu", { cubic: true }), [1, 1, 0], 4, { vacuum: 5 })],
+      ["surface(bulk('Cu', cubic=True), (1,0,0), 3, vacuum=5)", () => surface(bulk("Cu", { cubic: true }), [1, 0, 0], 3, { vacuum: 5 })],
+      ["surface(bulk('Cu', cubic=True), (2,1,1), 2, vacuum=5)", () => surface(bulk("Cu", { cubic: true }), [2, 1, 1], 2, { vacuum: 5 })],
+      ["surface(bulk('Fe', cubic=True), (1,1,0), 3, vacuum=5)", () => surface(bulk("Fe", { cubic: true }), [1, 1, 0], 3, { vacuum: 5 })],
+      ["surface(bulk('Fe', cubic=True), (3,2,1), 2, vacuum=5)", () => surface(bulk("Fe", { cubic: true }), [3, 2, 1], 2, { vacuum: 5 })],
+      ["surface(bulk('Mg'), (0,0,1), 3, vacuum=5)", () => surface(bulk("Mg"), [0, 0, 1], 3, { vacuum: 5 })],
+      ["surface(bulk('Mg', orthorhombic=True), (1,0,0), 2, vacuum=5)", () => surface(bulk("Mg", { orthorhombic: true }), [1, 0, 0], 2, { vacuum: 5 })],
+    ];
+    const res = await runPyOracle<OracleAtoms>("io_oracle.py", cases.map(([expr]) => ({ kind: "build", expr })));
+    cases.forEach(([expr, make], i) => {
+      const ours = make();
+      const ase = res[i]!;
+      expect(ours.length, expr).toBe(ase.numbers.length);
+      expect(Math.abs(ours.cell[8]! - ase.cell[2]![2]!), expr).toBeLessThan(1e-9);
+      const area = (c: number[][]): number => Math.abs(c[0]![0]! * c[1]![1]! - c[0]![1]! * c[1]![0]!);
+      expect(Math.abs(area(ours.getCell()) - area(ase.cell)), expr).toBeLessThan(1e-9);
+      const zs = (p: number[][]): number[] => p.map((r) => r[2]!).sort((a, b) => a - b);
+      expect(maxDiff(zs(ours.getPositions()), zs(ase.positions)), expr).toBeLessThan(1e-9);
+    });
+  });
+
   it("surface(bulk('Cu', cubic=True), (1,1,1), 3, vacuum=10) has ASE's cell", async () => {
     const res = await runPyOracle<OracleAtoms>("io_oracle.py", [{ kind: "build", expr: "surface(bulk('Cu', cubic=True), (1,1,1), 3, vacuum=10)" }]);
     const s = surface(bulk("Cu", { cubic: true }), [1, 1, 1], 3, { vacuum: 10 });
