@@ -106,9 +106,15 @@ export class EMT extends BaseCalculator {
     for (let p = 0; p < np; p++) {
       const i = PI[p]!, j = PJ[p]!, r = PR[p]!;
       const ti = type[i]!, tj = type[j]!;
-      const ex = Math.exp(acut * (r - rc));
-      const theta = 1 / (1 + ex);
-      const tp = -acut * ex * theta; // theta'/theta = -acut (1 - theta)
+      // theta'/theta = -acut (1 - theta). Deep inside the cut-off exp(x) < 2^-53, so 1 + exp(x) is
+      // exactly 1 in double precision: theta = 1 and theta'/theta ~ 1e-15, negligible; skip the exp.
+      const x = acut * (r - rc);
+      let theta = 1, tp = 0;
+      if (x > -37) {
+        const ex = Math.exp(x);
+        theta = 1 / (1 + ex);
+        tp = -acut * ex * theta;
+      }
       let a1ij: number, a1ji: number, a2ij: number, a2ji: number;
       if (ti === tj) {
         const dr = r - s0b[tj]!;
