@@ -3,6 +3,8 @@ import { JobNotFoundError } from "../errors.js";
 import { importModule } from "./import-module.js";
 
 const moduleCache = new Map<string, Promise<Record<string, unknown>>>();
+/** Jobs of each imported module by name (modules are immutable once imported). */
+const jobIndex = new WeakMap<object, Map<string, Job>>();
 
 function isJob(value: unknown): value is Job {
   return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "job" && typeof (value as { name?: unknown }).name === "string";
@@ -78,9 +80,15 @@ export async function resolveJob(module: string, name: string): Promise<Job> {
       cause: err,
     });
   }
-  const jobs = collectJobs(exports);
-  const job = jobs.find((j) => j.name === name);
+  let byName = jobIndex.get(exports);
+  if (!byName) {
+    byName = new Map();
+    for (const j of collectJobs(exports)) if (!byName.has(j.name)) byName.set(j.name, j);
+    jobIndex.set(exports, byName);
+  }
+  const job = byName.get(name);
   if (job) return job;
+  const jobs = [...byName.values()];
   const names = jobs.map((j) => `"${j.name}"`);
   const listing = names.length > 0 ? `it exports the jobs ${names.join(", ")}` : "it exports no jobs at all";
   throw new JobNotFoundError(name, `module ${module} (${listing})`);

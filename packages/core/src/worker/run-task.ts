@@ -106,7 +106,6 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
     throw new ValidationError("INPUT_INVALID", `Input of job "${job.name}" does not match its schema`, zodIssues(parsedInput.error));
   }
 
-  mkdirSync(spec.workdir, { recursive: true, mode: 0o700 });
   const resources = Object.keys(spec.resources).length > 0 ? spec.resources : (job.resources ?? {});
   const placement = derivePlacement(spec, resources);
   const baseLogger = opts.logger ?? container.tryResolve(TOKENS.Logger) ?? noopLogger;
@@ -127,8 +126,20 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
     else timer = setTimeout(fire, Math.min(limit.ms, MAX_TIMER_MS));
   }
 
+  // The workdir is created on first use: most tiny jobs never touch it, and a mkdir per task is
+  // the largest fixed cost of a no-op task. Launches create it too.
+  let workdirReady = false;
+  const workdir = (): string => {
+    if (!workdirReady) {
+      mkdirSync(spec.workdir, { recursive: true, mode: 0o700 });
+      workdirReady = true;
+    }
+    return spec.workdir;
+  };
   const ctx: JobContext = Object.freeze({
-    workdir: spec.workdir,
+    get workdir(): string {
+      return workdir();
+    },
     logger,
     signal,
     attempt: spec.attempt,
@@ -139,7 +150,7 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
     placement,
     launch(program: string, options: LaunchOptions = {}): Promise<LaunchResult> {
       const merged: LaunchOptions = { ...options, env: { ...spec.env, ...(options.env ?? {}) } };
-      return Promise.resolve().then(() => launchers.select(merged).launch({ program, options: merged, placement, workdir: spec.workdir, signal }));
+      return Promise.resolve().then(() => launchers.select(merged).launch({ program, options: merged, placement, workdir: workdir(), signal }));
     },
   });
 
