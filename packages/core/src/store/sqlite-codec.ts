@@ -60,12 +60,12 @@ export class SqliteCodec {
     }
   }
 
-  /** Parameters for an upsert or an update (only `fields`, when given). */
-  params<R>(spec: TableSpec<R>, record: Partial<R>, fields?: ReadonlySet<string>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  /** Encoded values of a record's fields (only `fields`, when given), by field name. */
+  params<R>(spec: TableSpec<R>, record: Partial<R>, fields?: ReadonlySet<string>): Map<string, unknown> {
+    const out = new Map<string, unknown>();
     for (const [field, , type] of spec.columns) {
       if (fields && !fields.has(field)) continue;
-      out[field] = this.encode(type, (record as Record<string, unknown>)[field], field);
+      out.set(field, this.encode(type, (record as Record<string, unknown>)[field], field));
     }
     return out;
   }

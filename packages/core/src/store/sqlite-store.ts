@@ -202,14 +202,15 @@ export class SqliteRunStore implements RunStore {
   #enqueueUpdate<R>(spec: TableSpec<R>, row: string, key: Record<string, unknown>, patch: Partial<R>): void {
     this.#checkOpen();
     const types = columnTypes(spec);
-    const params: Record<string, unknown> = { ...key };
+    const params = new Map<string, unknown>();
+    for (const k of Object.keys(key)) params.set(k, key[k]);
     const fields: string[] = [];
-    for (const k in patch) {
+    for (const k of Object.keys(patch)) {
       const value = (patch as Record<string, unknown>)[k];
-      if (value === undefined || k in key) continue;
+      if (value === undefined || params.has(k)) continue;
       const type = types.get(k);
       if (type === undefined) throw new StoreError("STORE_ERROR", `[sqlite-store] Unknown ${spec.table} field in update: ${k}.`);
-      params[k] = this.#codec.encode(type, value, k);
+      params.set(k, this.#codec.encode(type, value, k));
       fields.push(k);
     }
     if (fields.length === 0) return;

@@ -4,7 +4,7 @@ import { updateSql, upsertSql, type TableSpec } from "./sqlite-tables.js";
 export interface QueuedWrite {
   readonly spec: TableSpec<never>;
   readonly kind: "upsert" | "update" | "insert-ignore";
-  readonly params: Record<string, unknown>;
+  readonly params: Map<string, unknown>;
   /** Fields an update sets (not the key). */
   readonly fields?: Set<string>;
 }
@@ -37,7 +37,7 @@ export function sqlOf(w: QueuedWrite): WriteSql {
 /** Positional parameters of a queued write. */
 export function argsOf(w: QueuedWrite, names: readonly string[]): unknown[] {
   const args = new Array<unknown>(names.length);
-  for (let i = 0; i < names.length; i++) args[i] = w.params[names[i]!];
+  for (let i = 0; i < names.length; i++) args[i] = w.params.get(names[i]!);
   return args;
 }
 
@@ -54,18 +54,18 @@ export class WriteQueue {
     return this.#writes.length;
   }
 
-  upsert(spec: TableSpec<never>, row: string, params: Record<string, unknown>): void {
+  upsert(spec: TableSpec<never>, row: string, params: Map<string, unknown>): void {
     const w: QueuedWrite = { spec, kind: "upsert", params };
     this.#writes.push(w);
     this.#byRow.set(`${spec.table}\0${row}`, w);
   }
 
-  update(spec: TableSpec<never>, row: string, params: Record<string, unknown>, fields: readonly string[]): void {
+  update(spec: TableSpec<never>, row: string, params: Map<string, unknown>, fields: readonly string[]): void {
     const id = `${spec.table}\0${row}`;
     const pending = this.#byRow.get(id);
     if (pending) {
       for (const f of fields) {
-        pending.params[f] = params[f];
+        pending.params.set(f, params.get(f));
         pending.fields?.add(f);
       }
       return;
@@ -75,7 +75,7 @@ export class WriteQueue {
     this.#byRow.set(id, w);
   }
 
-  insertIgnore(spec: TableSpec<never>, params: Record<string, unknown>): void {
+  insertIgnore(spec: TableSpec<never>, params: Map<string, unknown>): void {
     this.#writes.push({ spec, kind: "insert-ignore", params });
   }
 
