@@ -63,6 +63,9 @@ describe("crash and resume (real processes, real SQLite)", () => {
     expect(before?.state).toBe("running");
     expect(before?.ownerPid).toBe(child.pid);
     expect(before?.target?.exportPath).toBe("chain");
+    // `latticework cancel` on a run whose orchestrator died records the end at once
+    await rt.cancel(runId);
+    expect((await store.getRun(runId))?.state).toBe("cancelled");
 
     const res = await rt.resume(runId);
     expect(res.state).toBe("completed");
@@ -75,6 +78,9 @@ describe("crash and resume (real processes, real SQLite)", () => {
     expect(attempts.filter((a) => a.state === "completed")).toHaveLength(5);
     expect(attempts.length).toBeGreaterThanOrEqual(5);
 
+    // cancelling a finished run changes nothing
+    await rt.cancel(runId);
+    expect((await store.getRun(runId))?.state).toBe("completed");
     // a second resume runs nothing
     const again = await rt.resume(runId);
     expect(again.state).toBe("completed");

@@ -241,7 +241,16 @@ class LatticeworkRuntime implements Runtime {
     await this.#open();
     const rec = await this.store.getRun(runId);
     if (!rec) throw new LatticeworkError("RUN_NOT_FOUND", `No run "${runId}" in this store; list runs with \`latticework runs\`.`);
-    this.store.requestCancel(runId);
+    if (rec.state !== "running" && rec.state !== "pending" && rec.state !== "submitted") return;
+    if (rec.ownerPid !== null && rec.ownerHost === hostname() && !pidAlive(rec.ownerPid)) {
+      // Nobody is left to honour the request: record the end now (resume can still continue it).
+      this.store.updateRun(runId, {
+        state: "cancelled", endedAt: Date.now(), ownerPid: null, ownerHost: null, cancelRequested: true,
+        error: { code: "CANCELLED", message: `Cancelled; its orchestrator (process ${rec.ownerPid}) had already stopped` },
+      });
+    } else {
+      this.store.requestCancel(runId);
+    }
     await this.store.flush();
   }
 
