@@ -9,30 +9,38 @@ export interface Stepper {
   step(target: OptimizationTarget, f: Float64Array): void;
 }
 
-/** Scale the whole step so that its longest row is at most `maxstep` (ASE's determine_step). */
-function capLongestRow(dr: Float64Array, maxstep: number): void {
+/** Scale the whole step so that its longest row is at most `maxstep` (ASE's determine_step); returns the factor. */
+function capLongestRow(dr: Float64Array, maxstep: number): number {
   let longest = 0;
   for (let i = 0; i < dr.length; i += 3) longest = Math.max(longest, Math.hypot(dr[i]!, dr[i + 1]!, dr[i + 2]!));
   if (longest >= maxstep) {
     const s = maxstep / longest;
     for (let i = 0; i < dr.length; i++) dr[i]! *= s;
+    return s;
   }
+  return 1;
 }
 
 /**
  * BFGS with ASE's rules (SPEC 5.1): H0 = alpha I, rank-2 Hessian update skipped when max|dr| < 1e-7,
  * Newton step on |H| (dr = V (V^T f / |w|)), whole step scaled so the longest row is <= maxstep.
- * While H is known to be positive definite the step is H^-1 f from an inverse kept up to date with
- * the matching O(n^2) inverse update; when the curvature condition fails the step falls back to the
- * full eigen-decomposition, exactly like ASE.
+ *
+ * While H is known to be positive definite only its inverse is kept, with the matching O(n^2)
+ * inverse update (H dr is known without H: the previous step was dr = c H^-1 f0, so H dr = c f0), and
+ * the step is H^-1 f, which is what ASE's eigen-decomposition gives for a positive definite H. When
+ * the curvature condition fails, H is rebuilt from its inverse and ASE's eigen-decomposition step on
+ * |H| is used until H is positive definite again.
  */
 export class BFGSStepper implements Stepper {
   readonly name = "BFGS" as const;
   readonly parameters: { maxstep: number; alpha: number };
+  /** Hessian; only materialised while it is not known to be positive definite */
   private H: Float64Array | undefined;
+  /** inverse Hessian; valid while `pd` */
   private Hinv: Float64Array | undefined;
-  /** is H known to be positive definite (then Hinv is valid) */
   private pd = true;
+  /** scale applied to the previous Newton step dr = c H^-1 f0 */
+  private lastScale = 1;
   /** Steps that needed the full eigen-decomposition (H not known to be positive definite). */
   eigenSteps = 0;
   private r0: Float64Array | undefined;
@@ -44,10 +52,10 @@ export class BFGSStepper implements Stepper {
 
   private update(r: Float64Array, f: Float64Array, n: number): void {
     const { alpha } = this.parameters;
-    if (!this.H || !this.r0 || !this.f0) {
-      this.H = new Float64Array(n * n);
+    if ((!this.H && !this.Hinv) || !this.r0 || !this.f0) {
       this.Hinv = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) { this.H[i * n + i] = alpha; this.Hinv[i * n + i] = 1 / alpha; }
+      for (let i = 0; i < n; i++) this.Hinv[i * n + i] = 1 / alpha;
+      this.H = undefined;
       this.pd = true;
       return;
     }
@@ -56,10 +64,41 @@ export class BFGSStepper implements Stepper {
     for (let i = 0; i < n; i++) { dr[i] = r[i]! - this.r0[i]!; maxdr = Math.max(maxdr, Math.abs(dr[i]!)); }
     if (maxdr < 1e-7) return;
     const df = new Float64Array(n);
-    for (let i = 0; i < n; i++) df[i] = f[i]! - this.f0[i]!;
-    const H = this.H;
     let a = 0;
-    for (let i = 0; i < n; i++) a += dr[i]! * df[i]!;
+    for (let i = 0; i < n; i++) { df[i] = f[i]! - this.f0[i]!; a += dr[i]! * df[i]!; }
+    if (this.pd && this.Hinv) {
+      // H dr = c f0, b = dr . H dr
+      let b = 0;
+      for (let i = 0; i < n; i++) b += dr[i]! * this.f0[i]!;
+      b *= this.lastScale;
+      // curvature y.s with y = -df (gradient change), s = dr: y.s = -a
+      if (-a > 0 && b > 0) {
+        // inverse BFGS update: Hinv <- (I - rho s y^T) Hinv (I - rho y s^T) + rho s s^T
+        const rho = 1 / -a;
+        const Hi = this.Hinv;
+        const Hy = new Float64Array(n);
+        for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let j = 0; j < n; j++) s -= Hi[o + j]! * df[j]!; Hy[i] = s; }
+        let yHy = 0;
+        for (let i = 0; i < n; i++) yHy -= df[i]! * Hy[i]!;
+        const c = rho * rho * yHy + rho;
+        for (let i = 0; i < n; i++) {
+          const o = i * n, si = dr[i]!, hyi = Hy[i]!;
+          if (si === 0 && hyi === 0) continue;
+          for (let j = 0; j < n; j++) Hi[o + j]! += c * si * dr[j]! - rho * (hyi * dr[j]! + si * Hy[j]!);
+        }
+        return;
+      }
+      // curvature fails: materialise H = (H^-1)^-1 and continue with ASE's explicit update
+      const { values, vectors } = symmetricEigen(this.Hinv, n);
+      const H = new Float64Array(n * n);
+      for (let k = 0; k < n; k++) {
+        const w = 1 / values[k]!;
+        for (let i = 0; i < n; i++) { const vi = vectors[i * n + k]! * w; if (vi === 0) continue; const o = i * n; for (let j = 0; j < n; j++) H[o + j]! += vi * vectors[j * n + k]!; }
+      }
+      this.H = H;
+      this.pd = false;
+    }
+    const H = this.H!;
     const dg = new Float64Array(n);
     for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let j = 0; j < n; j++) s += H[o + j]! * dr[j]!; dg[i] = s; }
     let b = 0;
@@ -68,24 +107,6 @@ export class BFGSStepper implements Stepper {
       const o = i * n, dfi = df[i]! / a, dgi = dg[i]! / b;
       for (let j = 0; j < n; j++) H[o + j]! -= dfi * df[j]! + dgi * dg[j]!;
     }
-    // curvature y.s with y = -df (gradient change), s = dr: y.s = -a
-    if (this.pd && -a > 0 && b > 0 && this.Hinv) {
-      // inverse BFGS update: Hinv <- (I - rho s y^T) Hinv (I - rho y s^T) + rho s s^T
-      const rho = 1 / -a;
-      const y = df.map((v) => -v);
-      const Hy = new Float64Array(n);
-      const Hi = this.Hinv;
-      for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let j = 0; j < n; j++) s += Hi[o + j]! * y[j]!; Hy[i] = s; }
-      let yHy = 0;
-      for (let i = 0; i < n; i++) yHy += y[i]! * Hy[i]!;
-      const c = rho * rho * yHy + rho;
-      for (let i = 0; i < n; i++) {
-        const o = i * n, si = dr[i]!, hyi = Hy[i]!;
-        for (let j = 0; j < n; j++) Hi[o + j]! += c * si * dr[j]! - rho * (hyi * dr[j]! + si * Hy[j]!);
-      }
-    } else {
-      this.pd = false;
-    }
   }
 
   step(target: OptimizationTarget, f: Float64Array): void {
@@ -93,6 +114,7 @@ export class BFGSStepper implements Stepper {
     const n = r.length;
     this.update(r, f, n);
     const dr = new Float64Array(n);
+    let newton = true;
     if (this.pd && this.Hinv) {
       const Hi = this.Hinv;
       for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let j = 0; j < n; j++) s += Hi[o + j]! * f[j]!; dr[i] = s; }
@@ -103,17 +125,21 @@ export class BFGSStepper implements Stepper {
       for (let c = 0; c < n; c++) { let s = 0; for (let k = 0; k < n; k++) s += f[k]! * vectors[k * n + c]!; proj[c] = s / Math.abs(values[c]!); }
       for (let i = 0; i < n; i++) { let s = 0; const o = i * n; for (let c = 0; c < n; c++) s += vectors[o + c]! * proj[c]!; dr[i] = s; }
       if (values[0]! > 0) {
-        // positive definite again: rebuild the inverse and return to the fast path
+        // positive definite again: keep only the inverse and return to the fast path
         const Hi = new Float64Array(n * n);
         for (let c = 0; c < n; c++) {
           const w = 1 / values[c]!;
           for (let i = 0; i < n; i++) { const vi = vectors[i * n + c]! * w; if (vi === 0) continue; const o = i * n; for (let j = 0; j < n; j++) Hi[o + j]! += vi * vectors[j * n + c]!; }
         }
         this.Hinv = Hi;
+        this.H = undefined;
         this.pd = true;
+      } else {
+        newton = false;
       }
     }
-    capLongestRow(dr, this.parameters.maxstep);
+    const scale = capLongestRow(dr, this.parameters.maxstep);
+    this.lastScale = newton ? scale : Number.NaN;
     const next = new Float64Array(n);
     for (let i = 0; i < n; i++) next[i] = r[i]! + dr[i]!;
     target.setPositions(next);
