@@ -58,8 +58,6 @@ export class Pool {
   #deadlineTimer: NodeJS.Timeout | null = null;
   #deadlineAt = Infinity;
   #disposing = false;
-  #starting = true;
-  #busy = true;
   #broken: string | null = null;
 
   constructor(o: LocalOptions, ctx: ExecutorContext, start: WorkerStart | null, runner: RunTaskFn | null) {
@@ -73,12 +71,7 @@ export class Pool {
   /** Start the workers and wait until each has loaded its runner. */
   async start(): Promise<void> {
     if (this.#start) for (let i = 0; i < this.#o.workers; i++) this.#spawn(i);
-    try {
-      await Promise.all(this.#workers.map((w) => w?.ready));
-    } finally {
-      this.#starting = false;
-      this.#refs();
-    }
+    await Promise.all(this.#workers.map((w) => w?.ready));
   }
 
   /** Pids of the live workers (for diagnostics and tests). */
@@ -132,7 +125,6 @@ export class Pool {
   /** Cancel everything, stop the workers (gracefully, then by SIGKILL of their process groups). */
   async dispose(): Promise<void> {
     this.#disposing = true;
-    this.#refs();
     this.#clearDeadlineTimer();
     for (const e of [...this.#entries.values()]) {
       if (e.status === "queued" || e.inProcess) {
@@ -156,14 +148,6 @@ export class Pool {
   #spawn(index: number): void {
     const w = new WorkerProcess(index, this.#start!, { message: (w, m) => this.#onMessage(w, m), exit: (w, c, s) => this.#onExit(w, c, s) });
     this.#workers[index] = w;
-    if (!this.#busy) w.setRef(false);
-  }
-
-  #refs(): void {
-    const busy = this.#starting || this.#disposing || this.#entries.size > 0;
-    if (busy === this.#busy) return;
-    this.#busy = busy;
-    for (const w of this.#workers) w?.setRef(busy);
   }
 
   #pump(): void {
@@ -192,7 +176,6 @@ export class Pool {
       lane.entries.push(e);
       this.#send(lane, e);
     }
-    this.#refs();
   }
 
   #pickWorker(exclusive: boolean): WorkerProcess | null {
@@ -394,7 +377,6 @@ export class Pool {
     }
     if (e.exclusive && e.lane && e.lane.worker.exclusive === e.id) e.lane.worker.exclusive = null;
     e.resolve(outcome);
-    if (this.#entries.size === 0) this.#refs();
   }
 
   #watch(e: Entry, at: number): void {

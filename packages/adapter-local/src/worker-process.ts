@@ -36,7 +36,6 @@ export class WorkerProcess {
   exclusive: string | null = null;
   #outbox: ParentMessage[] = [];
   #flushQueued = false;
-  #refed = true;
 
   constructor(index: number, start: WorkerStart, handlers: { message(w: WorkerProcess, m: ChildMessage): void; exit(w: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void }) {
     this.index = index;
@@ -100,20 +99,6 @@ export class WorkerProcess {
       process.kill(-this.pid, signal);
     } catch {
       // group already gone
-    }
-  }
-
-  /** Keep the orchestrator alive only while the pool has work (a forgotten dispose cannot hang a script). */
-  setRef(on: boolean): void {
-    if (on === this.#refed || this.exited) return;
-    this.#refed = on;
-    const channel = (this.child as ChildProcess & { channel?: { ref(): void; unref(): void } }).channel;
-    if (on) {
-      this.child.ref();
-      channel?.ref();
-    } else {
-      this.child.unref();
-      channel?.unref();
     }
   }
 

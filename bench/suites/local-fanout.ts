@@ -1,0 +1,121 @@
+/**
+ * Local executor bench, side by side with Dask distributed (LocalCluster, 2 worker processes, run
+ * by /usr/bin/python3 from Debian's python3-distributed) in the same invocation:
+ *
+ * - fan-out: 10,000 no-op jobs in one flow through the full runtime (SQLite store, local executor,
+ *   2 workers) vs `client.map` of 10,000 no-op tasks. Target: >= 10x Dask's jobs/s.
+ * - chain: 1,000 dependent jobs (each awaits the previous) vs a chain of 1,000 dependent futures.
+ *   Target: <= 1 ms per hop.
+ *
+ * Wall-clock times on a shared machine: both sides run back to back, so the ratio is what counts.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { SqliteRunStore, createRuntime, defineFlow } from "@latticework/core";
+import { local } from "@latticework/adapter-local";
+import { noop } from "@latticework/testing/fixtures";
+import type { BenchRow, BenchSuite } from "../types.js";
+
+export const fanOut = defineFlow({
+  name: "bench.fan-out",
+  input: z.object({ n: z.number().int().positive() }),
+  async run({ n }, f) {
+    const outs = await f.map(noop, Array.from({ length: n }, (_, i) => ({ i })));
+    return { done: outs.length };
+  },
+});
+
+export const chain = defineFlow({
+  name: "bench.chain",
+  input: z.object({ n: z.number().int().positive() }),
+  async run({ n }, f) {
+    for (let i = 0; i < n; i++) await f.run(noop, { i });
+    return { done: n };
+  },
+});
+
+/** LW_BENCH_WORKER_PROF=<dir>: CPU-profile the pool workers too (diagnostics). */
+const workerProf = process.env.LW_BENCH_WORKER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LW_BENCH_WORKER_PROF}`] : [];
+
+async function ours(n: number, hops: number, log: (m: string) => void): Promise<{ jobsPerSec: number; msPerHop: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "lw-bench-local-"));
+  const rt = createRuntime({ store: new SqliteRunStore({ dir: join(dir, "store") }), executors: { local: local({ workers: 2, nodeArgs: workerProf }) }, workRoot: join(dir, "work") });
+  try {
+    await rt.run(fanOut, { n: 50 }); // start the workers, warm up
+    let t0 = performance.now();
+    const r = await rt.run(fanOut, { n });
+    const fanMs = performance.now() - t0;
+    if (r.state !== "completed") throw new Error(`fan-out run ${r.state}: ${JSON.stringify(r.error)}`);
+    log(`ours: fan-out ${n} jobs in ${fanMs.toFixed(0)} ms`);
+    t0 = performance.now();
+    const c = await rt.run(chain, { n: hops });
+    const chainMs = performance.now() - t0;
+    if (c.state !== "completed") throw new Error(`chain run ${c.state}`);
+    log(`ours: chain of ${hops} in ${chainMs.toFixed(0)} ms`);
+    return { jobsPerSec: n / (fanMs / 1000), msPerHop: chainMs / hops };
+  } finally {
+    await rt.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const DASK = `
+import json, sys, time
+from dask.distributed import Client, LocalCluster
+def noop(i):
+    return i
+def inc(x):
+    return x + 1
+if __name__ == "__main__":
+    n, hops = int(sys.argv[1]), int(sys.argv[2])
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        client.gather(client.map(noop, range(50), pure=False))
+        t0 = time.perf_counter(); client.gather(client.map(noop, range(n), pure=False)); fan = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        x = client.submit(inc, 0, pure=False)
+        for _ in range(hops - 1):
+            x = client.submit(inc, x, pure=False)
+        x.result(); chain = time.perf_counter() - t0
+    print(json.dumps({"jobsPerSec": n / fan, "msPerHop": chain * 1000 / hops}))
+`;
+
+function dask(n: number, hops: number): { jobsPerSec: number; msPerHop: number } | { error: string } {
+  const probe = spawnSync("/usr/bin/python3", ["-c", "import distributed"], { encoding: "utf8" });
+  if (probe.status !== 0) {
+    const install = spawnSync("sh", ["-c", "flock /tmp/apt.lock apt-get install -y python3-distributed"], { encoding: "utf8" });
+    if (install.status !== 0) return { error: "python3-distributed is not installed (apt-get install -y python3-distributed)" };
+  }
+  const r = spawnSync("/usr/bin/python3", ["-c", DASK, String(n), String(hops)], { encoding: "utf8", timeout: 600_000 });
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line) as { jobsPerSec: number; msPerHop: number };
+  } catch {
+    return { error: `dask run failed (exit ${r.status}): ${r.stderr.slice(-400)}` };
+  }
+}
+
+export const run: BenchSuite = async ({ quick, log }) => {
+  const n = quick ? 2000 : 10_000;
+  const hops = quick ? 200 : 1000;
+  const o = await ours(n, hops, log);
+  const d = dask(n, hops);
+  const peer = "error" in d ? undefined : d;
+  if ("error" in d) log(`dask: ${d.error}`);
+  else log(`dask: ${d.jobsPerSec.toFixed(0)} jobs/s, ${d.msPerHop.toFixed(2)} ms/hop`);
+  const rows: BenchRow[] = [
+    {
+      suite: "local-fanout", metric: `fan-out ${n} no-op jobs (runtime + SQLite + local, 2 workers)`, unit: "jobs/s", ours: o.jobsPerSec,
+      ...(peer ? { peer: peer.jobsPerSec, peerName: "Dask LocalCluster (2 workers)", ratio: o.jobsPerSec / peer.jobsPerSec, ratioNote: "ours/Dask, higher is better" } : {}),
+      target: ">= 10x Dask (>= 6,400 jobs/s)", pass: peer ? o.jobsPerSec >= 10 * peer.jobsPerSec : o.jobsPerSec >= 6400,
+    },
+    {
+      suite: "local-fanout", metric: `chain of ${hops} dependent jobs`, unit: "ms/hop", ours: o.msPerHop,
+      ...(peer ? { peer: peer.msPerHop, peerName: "Dask LocalCluster (2 workers)", ratio: peer.msPerHop / o.msPerHop, ratioNote: "Dask/ours, higher is better" } : {}),
+      target: "<= 1 ms per hop", pass: o.msPerHop <= 1,
+    },
+  ];
+  return rows;
+};
