@@ -2,7 +2,7 @@
  * pymatgen-style slab generation on plain arrays (SPEC 4.3): oriented unit cell, terminations,
  * stacking, centring, primitive reduction, deduplication and symmetry test.
  */
-import { cross3, det3, dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
+import { cross3, dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
 import { cellFromParameters, cellParameters, detInt, gcd, gaussReduce2D, lcmSigned, reciprocalCell, type Mat3 } from "../symmetry/lattice.js";
 import { cartesianRotation, findSymmetryOperations, latticePointGroup, type PeriodicStructure } from "../symmetry/symmetry.js";
 import type { Miller } from "./miller.js";
@@ -265,8 +265,8 @@ export function sameSlab(x: PStruct, y: PStruct, tol: number): boolean {
   const cx = Array.from({ length: n }, (_, i) => toCart(x.cell, x.frac.slice(3 * i, 3 * i + 3)));
   const cy = Array.from({ length: n }, (_, i) => toCart(y.cell, y.frac.slice(3 * i, 3 * i + 3)));
   const invY = inv3(y.cell);
-  const scale = Math.cbrt(Math.abs(det3(x.cell)));
-  const rotations = latticePointGroup(x.cell, { tolerance: Math.min(0.05, tol / scale) }).map((w) => cartesianRotation(x.cell, w));
+  const maxLen = Math.max(...[0, 1, 2].map((i) => Math.hypot(x.cell[3 * i]!, x.cell[3 * i + 1]!, x.cell[3 * i + 2]!)));
+  const rotations = latticePointGroup(x.cell, { tolerance: Math.min(0.05, tol / maxLen) }).map((w) => cartesianRotation(x.cell, w));
   const tol2 = tol * tol;
   const matches = (rot: number[]): boolean => {
     const px = cx.map((r) => [0, 1, 2].map((q) => rot[3 * q]! * r[0] + rot[3 * q + 1]! * r[1] + rot[3 * q + 2]! * r[2]));

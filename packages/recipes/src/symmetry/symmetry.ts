@@ -25,9 +25,10 @@ function wrapDiff(x: number): number {
 
 /**
  * Point group of a lattice: all integer matrices W (in the basis of `cell`) with W^T G W = G within
- * `tolerance` (relative to the cell's length scale, Angstrom-like: lengths and dot products are
- * compared after normalising the cell to unit volume when `normalise` is set, as pymatgen does for
- * reciprocal lattices). The identity comes first.
+ * `tolerance`, relative to the longest reduced cell vector: lengths may differ by tolerance x that
+ * length, dot products by tolerance x that length x the longer of the two vectors. With `normalise`
+ * the cell is first scaled to unit volume (as pymatgen does for reciprocal lattices). The identity
+ * comes first.
  */
 export function latticePointGroup(cell: ArrayLike<number>, options: { tolerance?: number; normalise?: boolean } = {}): Mat3[] {
   const tol = options.tolerance ?? 1e-3;
@@ -62,12 +63,14 @@ function computeLatticePointGroup(cell: ArrayLike<number>, tol: number, normalis
   const len = [0, 1, 2].map((i) => Math.sqrt(g[4 * i]!));
   const scale = Math.max(...len);
   const cands = [0, 1, 2].map((i) => vecs.filter((v) => Math.abs(Math.sqrt(quad(v, v)) - len[i]!) <= tol * scale));
+  // dot-product tolerance of the pair (i, j): a length tolerance times the longer vector
+  const dtol = (i: number, j: number): number => tol * scale * Math.max(len[i]!, len[j]!);
   const ops: Mat3[] = [];
   for (const u of cands[0]!) {
     for (const v of cands[1]!) {
-      if (Math.abs(quad(u, v) - g[1]!) > tol * scale * scale) continue;
+      if (Math.abs(quad(u, v) - g[1]!) > dtol(0, 1)) continue;
       for (const w of cands[2]!) {
-        if (Math.abs(quad(u, w) - g[2]!) > tol * scale * scale || Math.abs(quad(v, w) - g[5]!) > tol * scale * scale) continue;
+        if (Math.abs(quad(u, w) - g[2]!) > dtol(0, 2) || Math.abs(quad(v, w) - g[5]!) > dtol(1, 2)) continue;
         // columns are images of basis vectors (fractional column convention)
         const W = [u[0]!, v[0]!, w[0]!, u[1]!, v[1]!, w[1]!, u[2]!, v[2]!, w[2]!];
         if (Math.abs(Math.round(det3(W))) !== 1) continue;
@@ -100,8 +103,9 @@ export function findSymmetryOperations(
   const n = s.numbers.length;
   if (n === 0) return [];
   const cell = Array.from(s.cell);
-  const lengthScale = Math.cbrt(Math.abs(det3(cell)));
-  let rots = latticePointGroup(cell, { tolerance: Math.min(0.05, (2 * symprec) / lengthScale) });
+  // lattice tolerance: symprec (Angstrom) relative to the longest cell vector
+  const maxLen = Math.max(...[0, 1, 2].map((i) => Math.hypot(cell[3 * i]!, cell[3 * i + 1]!, cell[3 * i + 2]!)));
+  let rots = latticePointGroup(cell, { tolerance: Math.min(0.05, symprec / maxLen) });
   if (options.rotationFilter) rots = rots.filter(options.rotationFilter);
   const maxOps = options.maxOperations ?? Infinity;
   // least frequent species anchors the candidate translations
