@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { z } from "zod";
-import { add, boom, dynamic, echo, isolation, parallel, parent, piped, serial, badOutput, mark } from "./fixtures/runtime-demo.js";
+import { add, big, boom, dynamic, echo, isolation, parallel, parent, piped, serial, badOutput, mark } from "./fixtures/runtime-demo.js";
 import { lines, memRuntime, tempDir } from "./runtime-helpers.js";
 import { defineFlow } from "../src/define-flow.js";
 import { pick } from "../src/pick.js";
@@ -214,6 +214,25 @@ describe("flows", () => {
     const marker = calls[0]?.input as { $lwArtifact?: string };
     expect(marker.$lwArtifact).toMatch(/^[0-9a-f]{64}$/);
     expect(await store.getArtifact(marker.$lwArtifact as string)).toBeDefined();
+  });
+
+  it("large outputs come back through the artifact store", async () => {
+    const { rt, store } = make();
+    const flow = defineFlow({
+      name: "t.big-flow",
+      input: z.object({}),
+      async run(_i, f) {
+        const out = f.run(big, { n: 50_000 });
+        return f.run(echo, { data: pick(out, "values") });
+      },
+    });
+    const res = await rt.run(flow, {});
+    expect(res.output).toEqual({ n: 50_000, first: 0.5 });
+    const calls = await store.listCalls(res.runId);
+    const marker = calls.find((c) => c.name === "t.big")?.output as { $lwArtifact?: string };
+    expect(marker.$lwArtifact).toMatch(/^[0-9a-f]{64}$/);
+    const bytes = await store.getArtifact(marker.$lwArtifact as string);
+    expect((JSON.parse(Buffer.from(bytes as Uint8Array).toString()) as { values: number[] }).values).toHaveLength(50_000);
   });
 
   it("call keys are deterministic across runs with the same id prefix", async () => {

@@ -11,6 +11,7 @@ import type { RetryPolicy } from "../job.js";
 import { selectExecutor } from "./routing.js";
 import { ARTIFACT_THRESHOLD, fromRowValue, readJsonArtifact, rowValue } from "./payloads.js";
 import { childRunIdOf, slug } from "./ids.js";
+import { ARTIFACT_DIR_ENV } from "../worker/run-task.js";
 
 /** A call whose inputs resolved (or a reason it cannot run). */
 export type Prepared =
@@ -52,7 +53,10 @@ function failCall(run: FlowRun, kind: "job" | "flow", name: string, callPath: st
   } else {
     store.updateCall(run.runId, callKey, { state, error, endedAt: now });
   }
-  if (state !== "cancelled") run.reportFailure({ runId: run.runId, callPath, job: name, attempt, state, error });
+  if (state !== "cancelled") {
+    run.reportFailure({ runId: run.runId, callPath, job: name, attempt, state, error });
+    run.logger.warn(`${kind} ${state}`, { callPath, job: name, attempt, code: error.code, message: error.message.split("\n")[0], ...(error.stderrPath ? { stderr: error.stderrPath } : {}) });
+  }
   const code = error.code === "DEPENDENCY_FAILED" ? "DEPENDENCY_FAILED" : kind === "flow" ? "FLOW_FAILED" : "JOB_FAILED";
   throw new JobFailedError(code, `${kind === "flow" ? "Flow" : "Job"} "${name}" (${callPath}) ${state}: ${error.message}`, { details: { error, callPath, state } });
 }
@@ -111,12 +115,14 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   const resources = opts.resources ? { ...(job.resources ?? {}), ...opts.resources } : (job.resources ?? {});
   const retry = retryPolicyOf(opts.retry ?? job.retry);
   const dir = `${env.workRoot}/${run.runId}/${slug(opts.label ?? job.name)}-${callKey.slice(0, 10)}`;
+  // Local workers may put outputs over 256 KiB straight into the store's artifact directory.
+  const artifactEnv = shell.capabilities.remote ? undefined : { [ARTIFACT_DIR_ENV]: store.artifactDir };
   const inputPart = inputArtifact ? { inputRef: { artifact: inputArtifact, dir: store.artifactDir } } : { input: prep.input };
   const result = await shell.execute({
     taskId: (attempt) => `${callKey}-${attempt}`,
     spec: (attempt, taskId): TaskSpec => ({
       v: 1, taskId, runId: run.runId, callKey, job: job.name, module, ...inputPart, resources,
-      workdir: `${dir}/a${attempt}`, env: { ...opts.env }, attempt,
+      workdir: `${dir}/a${attempt}`, env: { ...artifactEnv, ...opts.env }, attempt,
       deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: tags as string[], plugins: env.workerPlugins as string[],
     }),
     retry,

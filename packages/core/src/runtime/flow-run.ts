@@ -228,6 +228,7 @@ export class FlowRun {
     }
     this.env.register(this.runId, this, !this.init.parent);
     if (bus.active) bus.emit({ type: "run.started", runId: this.runId, flow: target.name, ...(parentRunId ? { parentRunId } : {}), at: now });
+    this.logger.info(existed ? (this.mode === "retry" ? "run retried" : "run resumed") : "run started", { name: target.name, kind: target.kind, ...(parentRunId ? { parentRunId } : {}) });
 
     let output: unknown;
     let bodyError: unknown;
@@ -271,6 +272,7 @@ export class FlowRun {
     store.updateRun(this.runId, { state, output: state === "completed" ? (output ?? null) : null, error, endedAt, ownerPid: null, ownerHost: null });
     if (!this.init.parent) await store.flush().catch((err: unknown) => this.logger.error("store flush failed", { error: describeThrown(err).message }));
     this.env.unregister(this.runId);
+    (state === "completed" ? this.logger.info : this.logger.warn).call(this.logger, "run ended", { state, durationMs: endedAt - now, failures: this.failures.length });
     if (bus.active) bus.emit({ type: "run.ended", runId: this.runId, state, at: endedAt, ...(error ? { error } : {}) });
     return { runId: this.runId, state, output: state === "completed" ? output : undefined, error, failures: [...this.failures] };
   }
