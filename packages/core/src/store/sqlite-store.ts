@@ -1,15 +1,13 @@
-import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { z } from "zod";
 import { LatticeworkError, StoreError, ValidationError, zodIssues } from "../errors.js";
 import { readArtifact, writeArtifact } from "./artifacts.js";
-import { LATEST_SCHEMA_VERSION, migrate, STORE_APPLICATION_ID } from "./migrations.js";
-import { ensurePrivateDir, PRIVATE_FILE_MODE } from "./private-fs.js";
 import type { AttemptRecord, CallRecord, EdgeRecord, ListRunsOptions, RunRecord, RunStore } from "./run-store.js";
 import { SqliteCodec } from "./sqlite-codec.js";
-import { corruptError, foreignError, inspectStoreFile, isBusyError, isCorruptionError } from "./sqlite-file.js";
+import { corruptError, isBusyError, isCorruptionError } from "./sqlite-file.js";
+import { openStoreDatabase, type Db } from "./sqlite-open.js";
+import { retryBusy } from "./retry-busy.js";
 import { ATTEMPTS, CALLS, EDGES, RUNS, selectList, type ColumnType, type TableSpec } from "./sqlite-tables.js";
 import { argsOf, sqlOf, WriteQueue, type QueuedWrite } from "./sqlite-write-queue.js";
 
@@ -30,11 +28,9 @@ export const SqliteRunStoreOptionsSchema = z
 /** Options accepted by `new SqliteRunStore(...)`. */
 export type SqliteRunStoreOptions = z.input<typeof SqliteRunStoreOptionsSchema>;
 
-type Db = BetterSqlite3.Database;
 
 const openStores = new Set<SqliteRunStore>();
 let exitHooked = false;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The default RunStore: one SQLite file (`<dir>/store.sqlite`, WAL, busy timeout, forward-only
@@ -296,83 +292,14 @@ export class SqliteRunStore implements RunStore {
     }, "reading");
   }
 
-  /** Run `fn`, retrying SQLITE_BUSY with exponential back-off and jitter up to `maxBusyWaitMs`. */
-  async #retryBusy<T>(fn: () => T, what: string): Promise<T> {
-    const start = Date.now();
-    let delay = 5;
-    for (;;) {
-      try {
-        return fn();
-      } catch (err) {
-        if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
-        if (!isBusyError(err)) throw err;
-        const waited = Date.now() - start;
-        if (waited > this.#options.maxBusyWaitMs) {
-          throw new StoreError(
-            "STORE_ERROR",
-            `The store ${this.path} stayed locked by another process for ${Math.round(waited / 1000)} s while ${what}. Check for a hung latticework process (\`fuser ${this.path}\`), or raise \`maxBusyWaitMs\`.`,
-            { cause: err },
-          );
-        }
-        this.#stats.busyRetries++;
-        await sleep(delay * (0.5 + Math.random()));
-        delay = Math.min(delay * 2, 200);
-      }
-    }
+  #retryBusy<T>(fn: () => T, what: string): Promise<T> {
+    return retryBusy(fn, { path: this.path, what, maxWaitMs: this.#options.maxBusyWaitMs, onRetry: () => this.#stats.busyRetries++ });
   }
 
   #openSync(): Db {
     if (this.#db) return this.#db;
     this.#checkOpen();
-    ensurePrivateDir(this.dir, true);
-    const state = inspectStoreFile(this.path);
-    if (state === "missing") closeSync(openSync(this.path, "a", PRIVATE_FILE_MODE));
-    const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
-    if (state === "blank-sqlite") {
-      // The header may be stale (another program's tables can sit in its WAL). Look read-only
-      // first: a read-only connection never checkpoints that WAL into the file on close.
-      let probe: Db | undefined;
-      try {
-        probe = new Database(this.path, { readonly: true, fileMustExist: true });
-        probe.pragma(`busy_timeout = ${this.#options.busyTimeoutMs}`);
-        this.#verifyOwnership(probe);
-      } catch (err) {
-        if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
-        throw err;
-      } finally {
-        probe?.close();
-      }
-    }
-    let db: Db;
-    try {
-      db = new Database(this.path, { fileMustExist: true });
-    } catch (err) {
-      if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
-      throw new StoreError("STORE_ERROR", `Could not open the store ${this.path}: ${(err as Error).message}`, { cause: err });
-    }
-    try {
-      db.pragma(`busy_timeout = ${this.#options.busyTimeoutMs}`);
-      this.#verifyOwnership(db);
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      try {
-        migrate(db);
-      } catch (err) {
-        const e = err as { code?: string; current?: number };
-        if (e.code === "LW_SCHEMA_TOO_NEW") {
-          throw new StoreError(
-            "STORE_ERROR",
-            `The store ${this.path} has schema version ${e.current}, newer than this @latticework/core understands (${LATEST_SCHEMA_VERSION}). Upgrade @latticework/core, or use another store directory. The file was not changed.`,
-          );
-        }
-        throw err;
-      }
-    } catch (err) {
-      db.close();
-      if (isCorruptionError(err)) throw corruptError(this.path, (err as Error).message, err);
-      throw err;
-    }
-    for (const f of [this.path, `${this.path}-wal`, `${this.path}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+    const db = openStoreDatabase(this.dir, this.path, this.#options.busyTimeoutMs);
     this.#db = db;
     openStores.add(this);
     if (!exitHooked) {
@@ -380,15 +307,6 @@ export class SqliteRunStore implements RunStore {
       process.on("exit", commitAllOnExit);
     }
     return db;
-  }
-
-  /** Before any write: a file without our application id must hold no tables (else it is foreign). */
-  #verifyOwnership(db: Db): void {
-    const appId = db.pragma("application_id", { simple: true }) as number;
-    if (appId === STORE_APPLICATION_ID) return;
-    if (appId !== 0) throw foreignError(this.path, `its application id is ${appId}`);
-    const row = db.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1").get() as { name: string } | undefined;
-    if (row) throw foreignError(this.path, `it holds a table "${row.name}" and no latticework application id`);
   }
 }
 
