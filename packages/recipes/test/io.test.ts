@@ -99,6 +99,9 @@ Direct
     expect(a.getPositions()).toEqual([[1, 1, 1]]);
     const vol = parsePoscar(`x\n -27\n 1 0 0\n 0 1 0\n 0 0 1\n Cu\n 1\nDirect\n 0 0 0\n`);
     expect(vol.volume()).toBeCloseTo(27, 10);
+    const three = parsePoscar(`x\n 1 2 3\n 1 0 0\n 0 1 0\n 0 0 1\n Cu\n 1\nCartesian\n 1 1 1\n`);
+    expect(three.getCell()).toEqual([[1, 0, 0], [0, 2, 0], [0, 0, 3]]);
+    expect(three.getPositions()).toEqual([[1, 2, 3]]);
   });
 
   it("round-trips exactly through formatPoscar (Cartesian and Direct)", () => {

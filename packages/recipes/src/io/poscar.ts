@@ -16,7 +16,8 @@ const isSymbol = (s: string): boolean => /^[A-Z][a-z]?$/.test(s) && chemicalSymb
 /**
  * Parse a POSCAR/CONTCAR (VASP 5 with a species line, or VASP 4 with the species in the comment
  * line). Selective dynamics: atoms with "F F F" become fixed; mixed flags are kept in
- * `info.selectiveDynamics` (FixAtoms cannot express them). Negative scale factors are volumes.
+ * `info.selectiveDynamics` (FixAtoms cannot express them). Negative scale factors are volumes;
+ * three scale factors (VASP 6) scale x, y and z separately.
  */
 export function parsePoscar(text: string, file = "<string>"): Atoms {
   const lines = text.split(/\r?\n/);
@@ -35,6 +36,11 @@ export function parsePoscar(text: string, file = "<string>"): Atoms {
   const scaleTok = next("the scale factor");
   const scaleLine = ln;
   const scale = parseFloatStrict(scaleTok[0], file, scaleLine, "the scale factor");
+  // VASP 6: three positive numbers scale the x, y and z components separately
+  const perAxis = scaleTok.length >= 3 && /^[-+\d.]/.test(scaleTok[1]!) && /^[-+\d.]/.test(scaleTok[2]!)
+    ? scaleTok.slice(0, 3).map((x, k) => parseFloatStrict(x, file, scaleLine, `scale factor ${k + 1}`))
+    : undefined;
+  if (perAxis && perAxis.some((x) => x <= 0)) throw new StructureFormatError(file, scaleLine, "three scale factors must all be positive");
   const cell: number[] = [];
   for (let r = 0; r < 3; r++) {
     const t = next(`lattice vector ${r + 1} (three numbers)`);
@@ -45,7 +51,8 @@ export function parsePoscar(text: string, file = "<string>"): Atoms {
   if (rawDet < 1e-12) throw new StructureFormatError(file, ln, "the three lattice vectors are coplanar (zero volume): expected a 3-D cell");
   // a negative scale factor is the cell volume
   const factor = scale > 0 ? scale : Math.cbrt(-scale / rawDet);
-  for (let i = 0; i < 9; i++) cell[i]! *= factor;
+  const axis = perAxis ?? [factor, factor, factor];
+  for (let i = 0; i < 9; i++) cell[i]! *= axis[i % 3]!;
   let t = next("the species line (VASP 5) or the atom counts");
   let species: string[];
   if (t.every((x) => /^\d+$/.test(x))) {
@@ -97,7 +104,7 @@ export function parsePoscar(text: string, file = "<string>"): Atoms {
     }
   }
   let positions: number[];
-  if (cartesian) positions = coords.map((x) => x * factor);
+  if (cartesian) positions = coords.map((x, i) => x * axis[i % 3]!);
   else {
     positions = [];
     for (let i = 0; i < n; i++) {
