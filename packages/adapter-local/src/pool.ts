@@ -6,6 +6,7 @@ import { TaskIO } from "./task-io.js";
 import { WorkerProcess, type WorkerStart } from "./worker-process.js";
 import { broken, crashed, lost, stopped } from "./outcomes.js";
 import { TaskQueue } from "./task-queue.js";
+import { DeadlineWatch } from "./deadline-watch.js";
 
 /** One submitted attempt, as the pool tracks it. */
 export interface Entry {
@@ -51,12 +52,13 @@ export class Pool {
   readonly #entries = new Map<string, Entry>();
   readonly #lanes = new Map<number, Lane>();
   readonly #ewma = new Map<string, number>();
-  readonly #timed = new Set<Entry>();
+  readonly #deadlines = new DeadlineWatch<Entry>((e) => {
+    this.#stop(e, "timeout");
+    this.#pump();
+  });
   readonly #bySignal = new WeakMap<AbortSignal, Set<Entry>>();
   #free: number;
   #laneSeq = 0;
-  #deadlineTimer: NodeJS.Timeout | null = null;
-  #deadlineAt = Infinity;
   #disposing = false;
   #broken: string | null = null;
 
@@ -94,7 +96,7 @@ export class Pool {
       if (signal.aborted) return this.#stop(e, "cancel");
       this.#listen(signal, e);
       // The runtime's deadline is absolute (time queued counts); without one, the time-out runs from dispatch.
-      if (spec.deadline != null) this.#watch(e, spec.deadline);
+      if (spec.deadline != null) this.#deadlines.add(e, spec.deadline);
       this.#queue.push(e);
       this.#pump();
     });
@@ -125,7 +127,7 @@ export class Pool {
   /** Cancel everything, stop the workers (gracefully, then by SIGKILL of their process groups). */
   async dispose(): Promise<void> {
     this.#disposing = true;
-    this.#clearDeadlineTimer();
+    this.#deadlines.clear();
     for (const e of [...this.#entries.values()]) {
       if (e.status === "queued" || e.inProcess) {
         e.ac?.abort(new Error("Executor disposed"));
@@ -221,8 +223,13 @@ export class Pool {
 
   /** The task is (about to be) executing: report it and start its clock. */
   #running(e: Entry): void {
-    if (e.spec.timeoutMs != null && e.spec.deadline == null) this.#watch(e, Date.now() + e.spec.timeoutMs);
+    if (e.spec.timeoutMs != null && e.spec.deadline == null) this.#deadlines.add(e, Date.now() + e.spec.timeoutMs);
     this.#ctx.events.emit({ type: "task.running", runId: e.spec.runId, taskId: e.id, job: e.spec.job, at: Date.now(), host: "localhost" });
+  }
+
+  /** A task queued behind another in its lane became the lane's head (it is starting in the worker). */
+  #promoted(e: Entry): void {
+    if (e.spec.timeoutMs != null || e.spec.deadline != null) this.#running(e);
   }
 
   #runInProcess(e: Entry): void {
@@ -273,7 +280,9 @@ export class Pool {
       if (i >= 0) lane.entries.splice(i, 1);
       this.#settle(e, outcome);
       if (lane.entries.length === 0) this.#closeLane(lane);
-      else if (i === 0) this.#running(lane.entries[0]!);
+      // A prefetched (short) task starts now; its deadline clock would be the only thing to start
+      // (they have none), and a "running" store write per millisecond-long task is not worth it.
+      else if (i === 0) this.#promoted(lane.entries[0]!);
     }
     if (recycle && !w.killedFor && !this.#disposing) {
       // A job was stopped while running; its code or programs may live on. Kill them all.
@@ -369,7 +378,7 @@ export class Pool {
     if (e.status === "done") return;
     e.status = "done";
     this.#entries.delete(e.id);
-    if (e.deadline !== null) this.#timed.delete(e);
+    if (e.deadline !== null) this.#deadlines.delete(e);
     if (e.killTimer) clearTimeout(e.killTimer);
     e.unlisten?.();
     if (e.cancelReason && outcome.state !== "completed" && outcome.state !== (e.cancelReason === "timeout" ? "timed-out" : "cancelled")) {
@@ -377,38 +386,5 @@ export class Pool {
     }
     if (e.exclusive && e.lane && e.lane.worker.exclusive === e.id) e.lane.worker.exclusive = null;
     e.resolve(outcome);
-  }
-
-  #watch(e: Entry, at: number): void {
-    e.deadline = at;
-    this.#timed.add(e);
-    if (at < this.#deadlineAt) this.#arm(at);
-  }
-
-  #arm(at: number): void {
-    this.#clearDeadlineTimer();
-    this.#deadlineAt = at;
-    this.#deadlineTimer = setTimeout(() => this.#onDeadline(), Math.max(0, at - Date.now()));
-  }
-
-  #clearDeadlineTimer(): void {
-    if (this.#deadlineTimer) clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = null;
-    this.#deadlineAt = Infinity;
-  }
-
-  #onDeadline(): void {
-    this.#deadlineTimer = null;
-    this.#deadlineAt = Infinity;
-    const now = Date.now();
-    let next = Infinity;
-    for (const e of [...this.#timed]) {
-      if (e.deadline! <= now) {
-        this.#timed.delete(e);
-        this.#stop(e, "timeout");
-      } else next = Math.min(next, e.deadline!);
-    }
-    if (next < Infinity) this.#arm(next);
-    this.#pump();
   }
 }
