@@ -3,7 +3,7 @@
 Emulates quacc's make_slabs_from_bulk defaults (SPEC 4.1) with Debian's pymatgen 2022.11.7:
 generate_all_slabs(max_index, min_slab_size=10, min_vacuum_size=20, center_slab=True), flipped copies
 of asymmetric slabs counted, supercell [ceil(8/|a|), ceil(8/|b|), 1], atoms within z_fix=2 of the
-top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n}]} on stdin; prints per slab the
+top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n, "max_normal_search": m|null}]} on stdin; prints per slab the
 Miller index, number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters and the
 sorted atom heights along the surface normal (relative to the lowest atom).
 """
@@ -25,7 +25,10 @@ def slabs_task(t):
     atoms = Atoms(numbers=a["numbers"], positions=a["positions"], cell=a["cell"], pbc=True)
     struct = AseAtomsAdaptor.get_structure(atoms)
     out = []
-    for slab in generate_all_slabs(struct, t["max_index"], 10.0, 20.0, center_slab=True):
+    kw = {}
+    if t.get("max_normal_search") is not None:
+        kw["max_normal_search"] = t["max_normal_search"]
+    for slab in generate_all_slabs(struct, t["max_index"], 10.0, 20.0, center_slab=True, **kw):
         sym = bool(slab.is_symmetric())
         abc = slab.lattice.abc
         rep = [math.ceil(8.0 / abc[0]), math.ceil(8.0 / abc[1]), 1]

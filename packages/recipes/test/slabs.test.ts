@@ -199,6 +199,17 @@ describe.runIf(runOracle)("slabs equal pymatgen 2022.11.7 + quacc defaults (orac
     });
   }, 300_000);
 
+  it("maxNormalSearch (most surface-normal c vector): same slabs as pymatgen", async () => {
+    const cases = [bulk("Cu"), bulk("Cu", { cubic: true })];
+    const res = await runPyOracle<PmSlab[]>("slabs_oracle.py", cases.map((a) => ({ bulk: toOracle(a), max_index: 2, max_normal_search: 1 })));
+    cases.forEach((a, i) => {
+      const ours = makeSlabsFromBulk(a, { maxIndex: 2, millerOrder: "legacy", maxNormalSearch: 1 });
+      expect(ours.map((s) => info(s).millerIndex)).toEqual(res[i]!.map((p) => p.miller));
+      expect(ours.map((s) => s.length)).toEqual(res[i]!.map((p) => p.natoms));
+      expect(ours.map((s) => s.length - s.fixed.length)).toEqual(res[i]!.map((p) => p.free));
+    });
+  }, 300_000);
+
   it("slab symmetry flags equal pymatgen's is_symmetric for zincblende and rocksalt", async () => {
     const cases = [
       bulk("ZnS", { crystalstructure: "zincblende", a: 5.41, cubic: true }),
