@@ -59,6 +59,7 @@ describe("Atoms", () => {
     expect(m.formula("metal")).toBe("CuCH4O");
     expect(Atoms.fromSymbols("H2O", [[0, 0, 0], [1, 0, 0], [0, 1, 0]]).formula()).toBe("H2O");
     expect(fccCubic("Cu", 3.6).formula()).toBe("Cu4");
+    expect(Atoms.fromSymbols("CuH", [[0, 0, 0], [1, 0, 0]]).formula()).toBe("HCu"); // ASE's hill puts H first even without C
   });
   it("minimum-image distances, scaled positions and wrap", () => {
     const a = fccCubic("Cu", 4);

@@ -265,6 +265,9 @@ export class Atoms {
   repeat(rep: number | [number, number, number]): Atoms {
     const [na, nb, nc] = typeof rep === "number" ? [rep, rep, rep] : rep;
     for (const m of [na, nb, nc]) if (!Number.isInteger(m) || m < 1) throw new RangeError(`[atoms] repeat counts must be positive integers, got ${JSON.stringify(rep)}`);
+    [na, nb, nc].forEach((m, k) => {
+      if (m > 1 && norm3(row3(this.cell, k)) === 0) throw new RangeError(`[atoms] cannot repeat ${m} times along axis ${k}: cell vector ${k} is a zero cell vector; set the cell first`);
+    });
     const n = this.length;
     const total = n * na * nb * nc;
     const numbers = new Int32Array(total);
@@ -291,7 +294,12 @@ export class Atoms {
     return Math.abs(det3(this.cell));
   }
 
-  /** Chemical formula like ASE `get_chemical_formula(mode)` (default 'hill'). */
+  /**
+   * Chemical formula like ASE `get_chemical_formula(mode)`: 'hill' (default; ASE's variant: C, then
+   * H, then the rest alphabetically, so "HAgCu" rather than strict Hill's "AgCuH"), 'metal' (metals
+   * alphabetically, then non-metals alphabetically), 'reduce' (runs of equal symbols in order),
+   * 'all' (every symbol).
+   */
   formula(mode: FormulaMode = "hill"): string {
     const syms = this.symbols;
     if (mode === "all") return syms.join("");
@@ -309,7 +317,8 @@ export class Atoms {
     let order: string[];
     const alpha = [...count.keys()].sort();
     if (mode === "hill") {
-      order = count.has("C") ? ["C", ...(count.has("H") ? ["H"] : []), ...alpha.filter((s) => s !== "C" && s !== "H")] : alpha;
+      // ASE's 'hill': C then H (each when present, even without carbon), then the rest alphabetically
+      order = [...["C", "H"].filter((s) => count.has(s)), ...alpha.filter((s) => s !== "C" && s !== "H")];
     } else {
       // 'metal': metals first (alphabetical), then non-metals (alphabetical)
       const nonMetals = new Set(["H", "He", "B", "C", "N", "O", "F", "Ne", "Si", "P", "S", "Cl", "Ar", "Ge", "As", "Se", "Br", "Kr", "Sb", "Te", "I", "Xe", "Po", "At", "Rn"]);

@@ -64,7 +64,9 @@ export function row3(m: ArrayLike<number>, i: number): [number, number, number] 
 
 /**
  * Complete a cell whose zero rows mark missing (non-periodic, unset) directions, like ASE's
- * `Cell.complete()`: missing rows become unit vectors orthogonal to the present ones.
+ * `Cell.complete()`: missing rows become unit vectors orthogonal to the present ones. Identical to
+ * ASE when one row is missing, all three are, or the single present row lies along its own Cartesian
+ * axis; for a single skewed row ASE's SVD-based choice of the in-plane pair may differ by a rotation.
  */
 export function completeCell(cell: ArrayLike<number>): Float64Array {
   const out = Float64Array.from(cell as ArrayLike<number>);
@@ -75,6 +77,12 @@ export function completeCell(cell: ArrayLike<number>): Float64Array {
   if (missing.length === 2) {
     const k = [0, 1, 2].find((i) => !missing.includes(i))!;
     const v = row3(out, k);
+    if (v[(k + 1) % 3] === 0 && v[(k + 2) % 3] === 0) {
+      // vector along its own Cartesian axis: unit vectors, as ASE's SVD completion gives
+      for (const m of missing) out[3 * m + m] = 1;
+      if (det3(out) < 0) for (let c = 0; c < 3; c++) out[3 * missing[0]! + c] = -out[3 * missing[0]! + c]!;
+      return out;
+    }
     const u = v.map((x) => x / norm3(v)) as [number, number, number];
     // pick the Cartesian axis least aligned with u to start the orthogonal pair
     const ax: [number, number, number] = [0, 0, 0];

@@ -117,9 +117,42 @@ def build_task(t):
             "pbc": atoms.pbc.tolist(), "fixed": fixed}
 
 
+def atoms_ops_task(t):
+    """ASE's answers for Atoms helpers on one structure."""
+    atoms = make_atoms(t["atoms"])
+    out = {
+        "formula": atoms.get_chemical_formula(),
+        "formula_reduce": atoms.get_chemical_formula(mode="reduce"),
+        "formula_metal": atoms.get_chemical_formula(mode="metal"),
+        "volume": float(abs(np.linalg.det(atoms.cell[:]))),
+        "masses": atoms.get_masses().tolist(),
+        "distances_mic": atoms.get_all_distances(mic=True).tolist(),
+    }
+    try:
+        rep = atoms.repeat(tuple(t.get("repeat", (2, 1, 3))))
+        out["repeat_positions"] = rep.positions.tolist()
+        out["repeat_cell"] = rep.cell[:].tolist()
+    except ValueError as e:
+        out["repeat_error"] = str(e)
+    if atoms.cell.rank == 3:
+        out["scaled"] = atoms.get_scaled_positions(wrap=True).tolist()
+        w = atoms.copy()
+        w.wrap()
+        out["wrapped"] = w.positions.tolist()
+    c = atoms.copy()
+    c.center(vacuum=t.get("vacuum", 4.0))
+    out["center_positions"] = c.positions.tolist()
+    out["center_cell"] = c.cell[:].tolist()
+    c2 = atoms.copy()
+    c2.center(vacuum=3.0, axis=2)
+    out["center2_positions"] = c2.positions.tolist()
+    out["center2_cell"] = c2.cell[:].tolist()
+    return out
+
+
 def main():
     req = json.load(sys.stdin)
-    kinds = {"build": build_task, "calc": calc_task, "opt": opt_task, "time_calc": time_calc_task}
+    kinds = {"atoms_ops": atoms_ops_task, "build": build_task, "calc": calc_task, "opt": opt_task, "time_calc": time_calc_task}
     results = [kinds[t["kind"]](t) for t in req["tasks"]]
     json.dump({"results": results, "ase_version": ase.__version__}, sys.stdout)
 
