@@ -7,6 +7,7 @@ import { MemoryRunStore } from "../src/store/memory-store.js";
 import { inProcessExecutor } from "../src/executors/in-process.js";
 import { BaseExecutor, NO_CAPABILITIES } from "../src/executor-base.js";
 import { defineFlow } from "../src/define-flow.js";
+import { pick } from "../src/pick.js";
 import { add, chain, flaky, mark } from "./fixtures/runtime-demo.js";
 import { lines, tempDir } from "./runtime-helpers.js";
 import type { Runtime } from "../src/runtime-types.js";
@@ -23,6 +24,15 @@ export const mixed = defineFlow({
     const [ra, rb] = await Promise.all([a, b, c]);
     const d = await f.run(mark, { id: `D${rb.attempts}`, log });
     return { a: ra.id, d: d.id };
+  },
+});
+
+export const piped2 = defineFlow({
+  name: "t.piped2",
+  input: z.object({ key: z.string() }),
+  async run({ key }, f) {
+    const first = f.run(flaky, { key, failTimes: 1 });
+    return f.run(add, { a: pick(first, "attempts"), b: 10 });
   },
 });
 
@@ -67,6 +77,24 @@ describe("retry and resume by deterministic replay", () => {
       [2, "completed"],
     ]);
     expect((await store.getRun(res.runId))?.state).toBe("completed");
+  });
+
+  it("retry re-runs a failed job and then its dependents that never ran (DEPENDENCY_FAILED)", async () => {
+    const { rt, store } = make();
+    const key = `k${Math.random()}`;
+    const res = await rt.run(piped2, { key });
+    expect(res.state).toBe("failed");
+    expect(res.failures.map((f) => f.error.code).sort()).toEqual(["DEPENDENCY_FAILED", "JOB_FAILED"]);
+    const again = await rt.retry(res.runId);
+    expect(again.state).toBe("completed");
+    expect(again.output).toEqual({ sum: 12 });
+    const calls = await store.listCalls(res.runId);
+    const byState = calls.map((c) => [c.callPath, c.state, c.error?.code ?? null]).sort();
+    expect(byState).toEqual([
+      ["/t.add#0", "cancelled", "SUPERSEDED"],
+      ["/t.add#0", "completed", null],
+      ["/t.flaky#0", "completed", null],
+    ]);
   });
 
   it("resume does not re-run failed calls (retry does); it reports them again", async () => {

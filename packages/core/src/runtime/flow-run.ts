@@ -16,6 +16,9 @@ import { canonicalJson } from "../canonical.js";
 import { createHash } from "node:crypto";
 import { callKeyOf } from "./ids.js";
 
+/** Codes of calls recorded without running (their key derives from the code, not the input). */
+const EARLY_CODES = ["DEPENDENCY_FAILED", "INPUT_INVALID", "CANCELLED"];
+
 /** How a run replays earlier records: not at all, resume (skip finished work) or retry (re-run failures). */
 export type ReplayMode = "new" | "resume" | "retry";
 
@@ -160,10 +163,30 @@ export class FlowRun {
     const inputHash = createHash("sha256").update(canon).digest("hex");
     const callKey = callKeyOf(this.runId, handle.callPath, name, inputHash);
     handle.callKey = callKey;
+    if (this.prior) this.#supersedeEarlyFailures(handle.callPath, name, callKey);
     for (const d of deps) {
       if (d.handle?.callKey) this.env.store.addEdge({ runId: this.runId, fromKey: d.handle.callKey, toKey: callKey, path: d.path });
     }
     return { ok: true, input, parsed: parsed.data, canon, inputHash, callKey };
+  }
+
+  /**
+   * On replay, a call that now got a real key may have been recorded earlier under an early-failure
+   * key (its dependency failed, it was cancelled before running): mark that record superseded so
+   * `show` does not list a stale failure next to the call that ran.
+   */
+  #supersedeEarlyFailures(callPath: string, name: string, callKey: string): void {
+    for (const code of EARLY_CODES) {
+      const key = callKeyOf(this.runId, callPath, name, `!${code}`);
+      const rec = this.prior?.get(key);
+      if (rec && rec.error?.code !== "SUPERSEDED") {
+        this.env.store.updateCall(this.runId, key, {
+          state: "cancelled",
+          error: { code: "SUPERSEDED", message: `Replaced by a later run of this call (key ${callKey})`, details: { previous: rec.error } },
+        });
+        this.prior?.delete(key);
+      }
+    }
   }
 
   /** The FlowContext handed to the body. */
