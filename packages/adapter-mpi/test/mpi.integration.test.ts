@@ -133,11 +133,13 @@ describe.skipIf(!runMpiTests)("real mpirun on this machine", () => {
 
 describe.skipIf(!runSlurmTests || !runMpiTests)("inside SLURM allocations (testbed)", () => {
   const driver = fileURLToPath(new URL("./fixtures/in-allocation.mjs", import.meta.url));
-  const inAlloc = (workdir: string, program: string, ranks: number, timeoutMs: number, ...args: string[]) => {
+  const inAlloc = (workdir: string, program: string, ranks: number, timeoutMs: number, ...args: string[]) => inAllocEnv({}, workdir, program, ranks, timeoutMs, ...args);
+  const inAllocEnv = (env: Record<string, string>, workdir: string, program: string, ranks: number, timeoutMs: number, ...args: string[]) => {
     const out = execFileSync("salloc", ["-N", "2", "--ntasks-per-node=2", "-t", "5", "-J", "lw-mpi-test", process.execPath, driver, program, workdir, String(ranks), String(timeoutMs), ...args], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 170_000,
+      env: { ...process.env, ...env },
     });
     return JSON.parse(out.trim().split("\n").pop()!) as { launcher: string; argv: string[]; files: Record<string, string>; stdout: string; error: null | { code: string; message: string; details: Record<string, unknown> }; nodelist: string };
   };
@@ -169,6 +171,16 @@ describe.skipIf(!runSlurmTests || !runMpiTests)("inside SLURM allocations (testb
     const r = inAlloc(join(dir, "alloc-spin"), progs.spin, 4, 6000, marker);
     expect(r.error?.code).toBe("TIMEOUT");
     expect(await waitFor(() => processesWith(marker).length === 0, 15_000)).toBe(true);
+  });
+
+  it("srun as the launcher (LATTICEWORK_MPI_LAUNCHER=srun): 4 tasks, 2 per node, non-MPI program", { timeout: 180_000 }, () => {
+    const r = inAllocEnv({ LATTICEWORK_MPI_LAUNCHER: "srun" }, join(dir, "alloc-srun"), "sh", 4, 0, "-c", 'echo "task $SLURM_PROCID node $SLURMD_NODENAME"');
+    expect(r.error).toBeNull();
+    expect(r.launcher).toBe("srun");
+    expect(r.argv).toEqual(["srun", "--ntasks=4", "--nodes=2", expect.stringMatching(/^--nodelist=node\[\d[-,]\d\]$/), "--ntasks-per-node=2", "--kill-on-bad-exit=1", "sh", "-c", 'echo "task $SLURM_PROCID node $SLURMD_NODENAME"']);
+    const lines = r.stdout.trim().split("\n").sort();
+    expect(lines.map((l) => l.split(" ")[1])).toEqual(["0", "1", "2", "3"]);
+    expect([...new Set(lines.map((l) => l.split(" ")[3]))]).toHaveLength(2);
   });
 
   it("a failing rank across nodes reports rank and exit code", { timeout: 180_000 }, () => {
