@@ -22,7 +22,6 @@ const lanes = new Map<number, TaskSpec[]>();
 const running = new Map<string, { ac: AbortController; reason: CancelReason | null }>();
 let outbox: DoneItem[] = [];
 let flushScheduled = false;
-let flushTimer: NodeJS.Timeout | undefined;
 let shuttingDown = false;
 let runTask: RunTaskFn;
 
@@ -33,28 +32,28 @@ function send(msg: ChildMessage, cb?: () => void): void {
 
 function flush(): void {
   flushScheduled = false;
-  if (flushTimer) {
-    clearTimeout(flushTimer);
-    flushTimer = undefined;
-  }
   if (outbox.length === 0) return;
   const items = outbox;
   outbox = [];
   send({ t: "done", items });
 }
 
-/** Flush at once when idle (no waiting for company), else in batches of FLUSH_AT or after 1 ms. */
+/**
+ * Send outcomes at once when the worker is idle (nothing running, nothing queued: someone may be
+ * waiting on this one), else at the end of this turn of the event loop or every FLUSH_AT outcomes.
+ */
 function report(item: DoneItem): void {
   outbox.push(item);
-  if (outbox.length >= FLUSH_AT) return flush();
-  if (running.size === 0) {
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-  } else {
-    flushTimer ??= setTimeout(flush, 1);
+  if (outbox.length >= FLUSH_AT || (running.size === 0 && lanesEmpty())) return flush();
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
   }
+}
+
+function lanesEmpty(): boolean {
+  for (const q of lanes.values()) if (q.length > 0) return false;
+  return true;
 }
 
 function stoppedOutcome(reason: CancelReason, message: string): TaskOutcome {
@@ -152,7 +151,6 @@ function shutdown(): void {
 
 /** Send what is left, then take the whole process group down (programs jobs left behind included). */
 function finish(): void {
-  if (flushTimer) clearTimeout(flushTimer);
   const items = outbox;
   outbox = [];
   const die = (): void => killGroup();

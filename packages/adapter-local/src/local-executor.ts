@@ -94,6 +94,14 @@ export class LocalExecutor extends BaseExecutor implements Executor {
     return this.#disposing;
   }
 
+  /**
+   * Resolves once every worker (including replacements of crashed or recycled ones) has finished
+   * starting. Useful before timing-sensitive work, e.g. benchmarks.
+   */
+  async ready(): Promise<void> {
+    await this.#pool?.whenReady();
+  }
+
   /** Process ids of the live pool workers (diagnostics, tests). */
   workerPids(): number[] {
     return this.#pool?.workerPids() ?? [];

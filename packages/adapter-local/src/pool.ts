@@ -76,6 +76,11 @@ export class Pool {
     await Promise.all(this.#workers.map((w) => w?.ready));
   }
 
+  /** Resolves when every current worker has started (replacements included). */
+  async whenReady(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => (w && !w.exited ? w.ready.catch(() => {}) : undefined)));
+  }
+
   /** Pids of the live workers (for diagnostics and tests). */
   workerPids(): number[] {
     return this.#workers.filter((w): w is WorkerProcess => !!w && !w.exited).map((w) => w.pid);

@@ -80,6 +80,7 @@ describe("local pool: slots, persistence, crashes, output capture", () => {
   });
 
   it("time-out of a job that ignores its signal kills the program it started and recycles the worker", async () => {
+    await ex.ready(); // replacements of the workers crashed above may still be starting
     const pidFile = join(workRoot, "ignore-timeout.json");
     const o = await runOn(ex, { job: "lw-testing.sleep", input: { seconds: 30, pidFile, cooperative: false }, timeoutMs: 3000 });
     expect(o.state).toBe("timed-out");
