@@ -1,6 +1,6 @@
 import type { Executor, ExecutorCapabilities, ExecutorContext, Submission } from "./executor.js";
 import type { TaskError, TaskOutcome, TaskSpec } from "./task.js";
-import type { RunStore } from "./store/run-store.js";
+import type { AttemptRecord, RunStore } from "./store/run-store.js";
 import type { LatticeworkEvent, RunState } from "./events.js";
 import type { EventBus } from "./events-bus.js";
 import type { Deadlines } from "./runtime/deadlines.js";
@@ -179,15 +179,15 @@ export class ExecutorShell {
   async #attempt(spec: TaskSpec, call: ShellCall, attachNativeId: string | undefined): Promise<TaskOutcome> {
     const store = this.#store;
     const now = Date.now();
-    const base = { runId: spec.runId, taskId: spec.taskId, job: spec.job };
+    const name = this.#name;
     if (!attachNativeId) {
       store.createAttempt({
-        ...base, callKey: spec.callKey, attempt: spec.attempt, executor: this.name, state: "pending", nativeId: null,
-        workdir: spec.workdir, stdoutPath: null, stderrPath: null, note: null, error: null, submittedAt: null, startedAt: null, endedAt: null,
+        taskId: spec.taskId, runId: spec.runId, callKey: spec.callKey, attempt: spec.attempt, job: spec.job, executor: name, state: "pending",
+        nativeId: null, workdir: spec.workdir, stdoutPath: null, stderrPath: null, note: null, error: null, submittedAt: null, startedAt: null, endedAt: null,
       });
     }
-    store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: this.name });
-    if (this.#bus.active) this.#emit({ type: "task.pending", ...base, callKey: spec.callKey, attempt: spec.attempt, executor: this.name, at: now });
+    store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: name });
+    if (this.#bus.active) this.#emit({ type: "task.pending", runId: spec.runId, taskId: spec.taskId, job: spec.job, callKey: spec.callKey, attempt: spec.attempt, executor: name, at: now });
 
     const ctrl = new AbortController();
     const untrack = call.track(ctrl);
@@ -210,7 +210,7 @@ export class ExecutorShell {
         : await this.#executor.submit(spec, ctrl.signal);
       const nativeId = submission.nativeId;
       store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
-      if (this.#bus.active) this.#emit({ type: "task.submitted", ...base, nativeId, executor: this.name, at: Date.now() });
+      if (this.#bus.active) this.#emit({ type: "task.submitted", runId: spec.runId, taskId: spec.taskId, job: spec.job, nativeId, executor: name, at: Date.now() });
       outcome = await this.#settle(submission.outcome, ctrl.signal, nativeId);
     } catch (err) {
       outcome = ctrl.signal.aborted ? cancelledOutcome(reasonText(ctrl.signal.reason)) : failedOutcome(err, this.name);
@@ -227,16 +227,15 @@ export class ExecutorShell {
       };
     }
     const error = outcome.state === "completed" ? null : outcome.error;
-    store.updateAttempt(spec.taskId, {
-      state: outcome.state,
-      error,
-      endedAt: outcome.endedAt ?? Date.now(),
-      ...(outcome.startedAt !== undefined ? { startedAt: outcome.startedAt } : {}),
-      ...(error?.stdoutPath ? { stdoutPath: error.stdoutPath } : {}),
-      ...(error?.stderrPath ? { stderrPath: error.stderrPath } : {}),
-    });
+    const patch: Partial<AttemptRecord> = { state: outcome.state, error, endedAt: outcome.endedAt ?? Date.now() };
+    if (outcome.startedAt !== undefined) patch.startedAt = outcome.startedAt;
+    if (error?.stdoutPath) patch.stdoutPath = error.stdoutPath;
+    if (error?.stderrPath) patch.stderrPath = error.stderrPath;
+    store.updateAttempt(spec.taskId, patch);
     if (this.#bus.active) {
-      this.#emit({ type: "task.ended", ...base, attempt: spec.attempt, state: outcome.state as RunState, at: Date.now(), ...(error ? { error } : {}) });
+      const ended = { type: "task.ended", runId: spec.runId, taskId: spec.taskId, job: spec.job, attempt: spec.attempt, state: outcome.state as RunState, at: Date.now() } as Extract<LatticeworkEvent, { type: "task.ended" }>;
+      if (error) ended.error = error;
+      this.#emit(ended);
     }
     return outcome;
   }

@@ -86,9 +86,11 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   const now = Date.now();
   let inputArtifact: string | undefined;
   if (prep.canon.length > ARTIFACT_THRESHOLD) inputArtifact = await store.putArtifact(prep.canon);
-  const base = { runId: run.runId, callKey, callPath: handle.callPath, kind: "job" as const, name: job.name, inputHash: prep.inputHash };
   if (!prior) {
-    store.upsertCall({ ...base, input: rowValue(prep.input, inputArtifact), state: "pending", executor, attempts: 0, output: null, error: null, childRunId: null, createdAt: now, endedAt: null });
+    store.upsertCall({
+      runId: run.runId, callKey, callPath: handle.callPath, kind: "job", name: job.name, inputHash: prep.inputHash, input: rowValue(prep.input, inputArtifact),
+      state: "pending", executor, attempts: 0, output: null, error: null, childRunId: null, createdAt: now, endedAt: null,
+    });
   } else {
     store.updateCall(run.runId, callKey, { state: "pending", executor, error: null, endedAt: null });
   }
@@ -117,14 +119,21 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   const dir = `${env.workRoot}/${run.runId}/${slug(opts.label ?? job.name)}-${callKey.slice(0, 10)}`;
   // Local workers may put outputs over 256 KiB straight into the store's artifact directory.
   const artifactEnv = shell.capabilities.remote ? undefined : { [ARTIFACT_DIR_ENV]: store.artifactDir };
-  const inputPart = inputArtifact ? { inputRef: { artifact: inputArtifact, dir: store.artifactDir } } : { input: prep.input };
+  const input = prep.input;
+  const inputRef = inputArtifact ? { artifact: inputArtifact, dir: store.artifactDir } : undefined;
+  const plugins = env.workerPlugins as string[];
   const result = await shell.execute({
     taskId: (attempt) => `${callKey}-${attempt}`,
-    spec: (attempt, taskId): TaskSpec => ({
-      v: 1, taskId, runId: run.runId, callKey, job: job.name, module, ...inputPart, resources,
-      workdir: `${dir}/a${attempt}`, env: { ...artifactEnv, ...opts.env }, attempt,
-      deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: tags as string[], plugins: env.workerPlugins as string[],
-    }),
+    spec: (attempt, taskId): TaskSpec => {
+      const spec: TaskSpec = {
+        v: 1, taskId, runId: run.runId, callKey, job: job.name, module, resources, workdir: `${dir}/a${attempt}`,
+        env: artifactEnv || opts.env ? Object.assign({}, artifactEnv, opts.env) : {}, attempt,
+        deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: tags as string[], plugins,
+      };
+      if (inputRef) spec.inputRef = inputRef;
+      else spec.input = input;
+      return spec;
+    },
     retry,
     firstAttempt,
     ...(attach ? { attach } : {}),
