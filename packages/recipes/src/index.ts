@@ -64,3 +64,4 @@ export { parseCif, formatCif, cellFromCellpar } from "./io/cif.js";
 export { parseAseJson, formatAseJson, encodeAseAtoms } from "./io/ase-json.js";
 export { readStructure, writeStructure, readFrames, detectFormat, parseStructures, formatStructures, normaliseFormat } from "./io/structure-io.js";
 export type { StructureFormat } from "./io/structure-io.js";
+export { InputError } from "./atoms/input-error.js";

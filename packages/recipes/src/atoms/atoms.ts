@@ -1,3 +1,5 @@
+import { ValidationError, zodIssues } from "@latticework/core";
+import { InputError } from "./input-error.js";
 import { AtomsSchema, type AtomsJSON, type AtomsJSONInput } from "./atoms-schema.js";
 import { atomicNumber, atomicMasses, chemicalSymbols } from "./elements.js";
 import { completeCell, cross3, det3, dot3, inv3, norm3, row3 } from "./linalg3.js";
@@ -27,18 +29,18 @@ function flatten3(x: number[][] | ArrayLike<number>, n: number, what: string): F
   const out = new Float64Array(3 * n);
   if (Array.isArray(x) && (x.length === 0 || Array.isArray(x[0]))) {
     const rows = x as number[][];
-    if (rows.length !== n) throw new RangeError(`[atoms] ${what} has ${rows.length} rows, expected ${n}`);
+    if (rows.length !== n) throw new InputError(`[atoms] ${what} has ${rows.length} rows, expected ${n}`);
     rows.forEach((r, i) => {
-      if (r.length !== 3) throw new RangeError(`[atoms] ${what}[${i}] must have 3 components, got ${r.length}`);
+      if (r.length !== 3) throw new InputError(`[atoms] ${what}[${i}] must have 3 components, got ${r.length}`);
       out[3 * i] = r[0]!; out[3 * i + 1] = r[1]!; out[3 * i + 2] = r[2]!;
     });
   } else {
     const flat = x as ArrayLike<number>;
-    if (flat.length !== 3 * n) throw new RangeError(`[atoms] ${what} has ${flat.length} numbers, expected ${3 * n}`);
+    if (flat.length !== 3 * n) throw new InputError(`[atoms] ${what} has ${flat.length} numbers, expected ${3 * n}`);
     out.set(flat);
   }
   for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]!)) throw new RangeError(`[atoms] ${what} contains a non-finite value at atom ${Math.floor(i / 3)}`);
+    if (!Number.isFinite(out[i]!)) throw new InputError(`[atoms] ${what} contains a non-finite value at atom ${Math.floor(i / 3)}`);
   }
   return out;
 }
@@ -50,7 +52,7 @@ export function toCell(cell: CellInput | undefined): Float64Array {
   const flat = cell as ArrayLike<number>;
   if (flat.length === 3) return Float64Array.of(flat[0]!, 0, 0, 0, flat[1]!, 0, 0, 0, flat[2]!);
   if (flat.length === 9) return flatten3(flat, 3, "cell");
-  throw new RangeError(`[atoms] cell must be 3 rows of 3, 9 numbers or 3 lengths; got ${flat.length} entries`);
+  throw new InputError(`[atoms] cell must be 3 rows of 3, 9 numbers or 3 lengths; got ${flat.length} entries`);
 }
 
 /** Parse "Cu2O", "CuCuO" or "H2O" into a list of symbols (ASE `Atoms('...')` style). */
@@ -71,7 +73,7 @@ export function parseSymbols(symbols: string | string[]): string[] {
     pos = re.lastIndex;
   }
   if (pos !== symbols.length) {
-    throw new RangeError(`[atoms] cannot parse formula "${symbols}" at position ${pos}: expected an element symbol like "Cu" followed by an optional count`);
+    throw new InputError(`[atoms] cannot parse formula "${symbols}" at position ${pos}: expected an element symbol like "Cu" followed by an optional count`);
   }
   return out;
 }
@@ -102,7 +104,7 @@ export class Atoms {
     for (let i = 0; i < n; i++) {
       const z = this.numbers[i]!;
       if (!Number.isInteger(init.numbers[i]) || z < 0 || z >= chemicalSymbols.length) {
-        throw new RangeError(`[atoms] numbers[${i}] = ${init.numbers[i]} is not an atomic number (0..${chemicalSymbols.length - 1})`);
+        throw new InputError(`[atoms] numbers[${i}] = ${init.numbers[i]} is not an atomic number (0..${chemicalSymbols.length - 1})`);
       }
     }
     this.positions = init.positions === undefined ? new Float64Array(3 * n) : flatten3(init.positions, n, "positions");
@@ -111,15 +113,17 @@ export class Atoms {
     this.pbc = typeof pbc === "boolean" ? [pbc, pbc, pbc] : [pbc[0], pbc[1], pbc[2]];
     const fixed = [...new Set(init.fixed ?? [])].sort((a, b) => a - b);
     for (const i of fixed) {
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`[atoms] fixed index ${i} out of range (natoms ${n})`);
+      if (!Number.isInteger(i) || i < 0 || i >= n) throw new InputError(`[atoms] fixed index ${i} out of range (natoms ${n})`);
     }
     this.fixed = fixed;
     this.info = { ...(init.info ?? {}) };
   }
 
-  /** Build from the JSON shape (validated with {@link AtomsSchema}; throws a ZodError listing all problems). */
+  /** Build from the JSON shape (validated with {@link AtomsSchema}; throws a ValidationError listing every problem). */
   static fromJSON(j: AtomsJSONInput): Atoms {
-    const p = AtomsSchema.parse(j);
+    const parsed = AtomsSchema.safeParse(j);
+    if (!parsed.success) throw new ValidationError("INPUT_INVALID", "[atoms] invalid atoms JSON", zodIssues(parsed.error));
+    const p = parsed.data;
     return new Atoms({ numbers: p.numbers, positions: p.positions, cell: p.cell, pbc: p.pbc, fixed: p.fixed, info: structuredClone(p.info) });
   }
 
@@ -264,9 +268,9 @@ export class Atoms {
   /** Supercell: ASE `atoms.repeat` order (outer loop over a, then b, then c; each block all atoms). */
   repeat(rep: number | [number, number, number]): Atoms {
     const [na, nb, nc] = typeof rep === "number" ? [rep, rep, rep] : rep;
-    for (const m of [na, nb, nc]) if (!Number.isInteger(m) || m < 1) throw new RangeError(`[atoms] repeat counts must be positive integers, got ${JSON.stringify(rep)}`);
+    for (const m of [na, nb, nc]) if (!Number.isInteger(m) || m < 1) throw new InputError(`[atoms] repeat counts must be positive integers, got ${JSON.stringify(rep)}`);
     [na, nb, nc].forEach((m, k) => {
-      if (m > 1 && norm3(row3(this.cell, k)) === 0) throw new RangeError(`[atoms] cannot repeat ${m} times along axis ${k}: cell vector ${k} is a zero cell vector; set the cell first`);
+      if (m > 1 && norm3(row3(this.cell, k)) === 0) throw new InputError(`[atoms] cannot repeat ${m} times along axis ${k}: cell vector ${k} is a zero cell vector; set the cell first`);
     });
     const n = this.length;
     const total = n * na * nb * nc;
@@ -365,8 +369,8 @@ export class Atoms {
    */
   center(vacuum?: number, axis: number | number[] = [0, 1, 2]): void {
     const axes = typeof axis === "number" ? [axis] : axis;
-    for (const a of axes) if (![0, 1, 2].includes(a)) throw new RangeError(`[atoms] center: axis must be 0, 1 or 2, got ${a}`);
-    if (vacuum !== undefined && (!Number.isFinite(vacuum) || vacuum < 0)) throw new RangeError(`[atoms] center: vacuum must be a non-negative number, got ${vacuum}`);
+    for (const a of axes) if (![0, 1, 2].includes(a)) throw new InputError(`[atoms] center: axis must be 0, 1 or 2, got ${a}`);
+    if (vacuum !== undefined && (!Number.isFinite(vacuum) || vacuum < 0)) throw new InputError(`[atoms] center: vacuum must be a non-negative number, got ${vacuum}`);
     const cell = completeCell(this.cell);
     const dirs: Vec3[] = [];
     const lengths: number[] = [];
@@ -415,7 +419,7 @@ export class Atoms {
       return;
     }
     const t = v as ArrayLike<number>;
-    if (t.length !== 3) throw new RangeError(`[atoms] translate: expected a 3-vector, got ${t.length} numbers`);
+    if (t.length !== 3) throw new InputError(`[atoms] translate: expected a 3-vector, got ${t.length} numbers`);
     for (let i = 0; i < this.length; i++) for (let k = 0; k < 3; k++) this.positions[3 * i + k]! += t[k]!;
   }
 
@@ -471,6 +475,6 @@ export class Atoms {
   }
 
   private checkIndex(i: number): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`[atoms] atom index ${i} out of range (natoms ${this.length})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new InputError(`[atoms] atom index ${i} out of range (natoms ${this.length})`);
   }
 }

@@ -1,3 +1,4 @@
+import { InputError } from "./input-error.js";
 /**
  * Element data: symbols, atomic masses and covalent radii indexed by atomic number (0 = "X", a dummy
  * atom, as in ASE). Masses are the IUPAC 2016 standard atomic weights that ASE uses by default
@@ -62,7 +63,7 @@ const symbolToZ = new Map<string, number>(chemicalSymbols.map((s, z) => [s, z]))
 export function atomicNumber(symbol: string): number {
   const z = symbolToZ.get(symbol);
   if (z === undefined) {
-    throw new RangeError(`[atoms] unknown chemical symbol "${symbol}": use a symbol like "Cu" (capitalised, 1-2 letters)`);
+    throw new InputError(`[atoms] unknown chemical symbol "${symbol}": use a symbol like "Cu" (capitalised, 1-2 letters)`);
   }
   return z;
 }
@@ -70,6 +71,6 @@ export function atomicNumber(symbol: string): number {
 /** Chemical symbol of an atomic number; throws a RangeError when out of range. */
 export function chemicalSymbol(z: number): string {
   const s = chemicalSymbols[z];
-  if (s === undefined || !Number.isInteger(z)) throw new RangeError(`[atoms] no element with atomic number ${z}`);
+  if (s === undefined || !Number.isInteger(z)) throw new InputError(`[atoms] no element with atomic number ${z}`);
   return s;
 }

@@ -1,3 +1,4 @@
+import { InputError } from "../atoms/input-error.js";
 import { completeCell, cross3, det3, dot3, norm3, row3 } from "../atoms/linalg3.js";
 
 /**
@@ -64,16 +65,16 @@ export function buildNeighborList(
   cutoff: number,
   opts: NeighborListOptions = {},
 ): NeighborList {
-  if (!(cutoff > 0) || !Number.isFinite(cutoff)) throw new RangeError(`[neighbor] cutoff must be a positive finite number, got ${cutoff}`);
+  if (!(cutoff > 0) || !Number.isFinite(cutoff)) throw new InputError(`[neighbor] cutoff must be a positive finite number, got ${cutoff}`);
   const n = positions.length / 3;
   for (let k = 0; k < 3; k++) {
     if (pbc[k] && norm3(row3(cell, k)) === 0) {
-      throw new RangeError(`[neighbor] axis ${k} is periodic but cell vector ${k} is zero: give the cell a non-zero vector along that axis or set pbc[${k}] = false`);
+      throw new InputError(`[neighbor] axis ${k} is periodic but cell vector ${k} is zero: give the cell a non-zero vector along that axis or set pbc[${k}] = false`);
     }
   }
   const buf = opts.buffers ?? new NeighborBuffers();
   const c = completeCell(cell);
-  if (Math.abs(det3(c)) < 1e-12) throw new RangeError("[neighbor] the cell is singular (its vectors are linearly dependent)");
+  if (Math.abs(det3(c)) < 1e-12) throw new InputError("[neighbor] the cell is singular (its vectors are linearly dependent)");
   // reciprocal rows: s_k = r . recip_k ; plane spacing h_k = 1/|recip_k|
   const a0 = row3(c, 0), a1 = row3(c, 1), a2 = row3(c, 2);
   const vol = dot3(a0, cross3(a1, a2));
