@@ -105,6 +105,9 @@ describe("optimize loop semantics", () => {
     } catch (e) { err = e; }
     expect(LatticeworkError.is(err, "CANCELLED")).toBe(true);
     expect((err as Error).message).toMatch(/cancelled after 2 steps/);
+    const done = new AbortController();
+    done.abort(new Error("time-out"));
+    expect(() => optimize(rattledCu32(), new EMT(), { signal: done.signal })).toThrow(/cancelled before the first step/);
   });
   it("records frames on request", () => {
     const r = optimize(n2(), new EMT(), { fmax: 0.01, recordFrames: true });

@@ -140,6 +140,7 @@ export function optimize(atoms: Atoms, calc: Calculator, options: OptimizeOption
     onStep?.({ nsteps, energy: res.energy, fmax: Math.sqrt(m2) });
     return m2 < fmax2;
   };
+  if (signal?.aborted) throw new CancelledError("[optimize] cancelled before the first step", { cause: signal.reason });
   let f = target.getForces();
   let converged = record(f);
   while (!converged && nsteps < o.maxSteps) {
