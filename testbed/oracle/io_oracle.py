@@ -47,6 +47,8 @@ def from_json(a):
     atoms = Atoms(numbers=a["numbers"], positions=a["positions"], cell=a.get("cell"), pbc=a.get("pbc", False))
     if a.get("fixed"):
         atoms.set_constraint(FixAtoms(indices=a["fixed"]))
+    if a.get("tags") is not None:
+        atoms.set_tags(a["tags"])
     for k, v in (a.get("info") or {}).items():
         atoms.info[k] = v
     return atoms

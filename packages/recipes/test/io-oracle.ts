@@ -28,7 +28,8 @@ export interface OracleAtoms {
 export function toOracle(a: Atoms): OracleAtoms {
   const info: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(a.info)) if (["string", "number", "boolean"].includes(typeof v)) info[k] = v;
-  return { numbers: Array.from(a.numbers), positions: a.getPositions(), cell: a.getCell(), pbc: [...a.pbc], fixed: [...a.fixed], info };
+  const tags = Array.isArray(a.info.tags) && a.info.tags.length === a.length ? { tags: a.info.tags as number[] } : {};
+  return { numbers: Array.from(a.numbers), positions: a.getPositions(), cell: a.getCell(), pbc: [...a.pbc], fixed: [...a.fixed], info, ...tags };
 }
 
 /** Convert oracle JSON to Atoms. */

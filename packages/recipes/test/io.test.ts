@@ -151,6 +151,7 @@ Cu 0.0 0.0 0.0 0.0 0.0 0.0 -0.005681511358588409
     const back = parseExtxyz(formatExtxyz(frames));
     expect(back.length).toBe(3);
     back.forEach((b, i) => expectSameAtoms(b, frames[i]!, `frame ${i}`, { tol: 0 }));
+    expect(back[0]!.info.tags).toEqual(frames[0]!.info.tags);
     expect(back[1]!.info.name).toBe("water molecule");
     expect(back[1]!.info.step).toBe(3);
     const plain = parseExtxyz("2\nwater dimer fragment\nO 0 0 0\nH 0 0 0.96\n");
@@ -358,6 +359,24 @@ describe.runIf(runOracle)("round trips through ASE 3.22.1 (oracle)", () => {
         expectSameAtoms(ase, atoms, what, { fixed: f.constraints, pbc: f.fmt !== "vasp" });
       }
     });
+  });
+
+  it("surface tags travel as ASE per-atom tags through extxyz and json, both ways", async () => {
+    const s = fcc111("Cu", [2, 2, 3], { vacuum: 6 });
+    const tasks: unknown[] = [];
+    for (const ext of ["xyz", "json"]) {
+      const ours = join(dir, `tags-ours.${ext}`);
+      writeStructure(ours, s);
+      tasks.push({ kind: "read", path: ours, format: ext === "xyz" ? "extxyz" : "json" });
+      tasks.push({ kind: "write", path: join(dir, `tags-ase.${ext}`), format: ext === "xyz" ? "extxyz" : "json", atoms: toOracle(s), results: null });
+    }
+    tasks.push({ kind: "build", expr: "fcc111('Cu', (2,2,3), vacuum=6)" });
+    const res = await runPyOracle<OracleAtoms>("io_oracle.py", tasks);
+    expect(res[0]!.tags).toEqual(s.info.tags);
+    expect(res[2]!.tags).toEqual(s.info.tags);
+    expect(res[4]!.tags).toEqual(s.info.tags);
+    expect(readStructure(join(dir, "tags-ase.xyz")).info.tags).toEqual(s.info.tags);
+    expect(readStructure(join(dir, "tags-ase.json")).info.tags).toEqual(s.info.tags);
   });
 
   it("files ASE writes are read by us as the same structure (with results for extxyz and json)", async () => {

@@ -73,6 +73,7 @@ function atomsFromRow(row: Record<string, unknown>, file: string): Atoms {
   if (row.stress !== undefined) results.stress = decodeArray(row.stress, file, "stress").data.map(Number);
   if (Object.keys(results).length) info.results = results;
   if (row.key_value_pairs && typeof row.key_value_pairs === "object") Object.assign(info, row.key_value_pairs);
+  if (row.tags !== undefined) info.tags = decodeArray(row.tags, file, "tags").data.map(Number);
   return new Atoms({ numbers, positions, cell, pbc: [pbcRaw[0] ?? false, pbcRaw[1] ?? false, pbcRaw[2] ?? false], fixed, info });
 }
 
@@ -123,6 +124,8 @@ export function formatAseJson(frames: Atoms | Atoms[]): string {
       user: null,
     };
     if (atoms.fixed.length) row.constraints = [{ name: "FixAtoms", kwargs: { indices: [...atoms.fixed] } }];
+    const tags = atoms.info.tags;
+    if (Array.isArray(tags) && tags.length === n && tags.every(Number.isInteger)) row.tags = ndarray([n], "int64", tags as number[]);
     const res = atoms.info.results as StructureResults | undefined;
     if (res) {
       if (res.energy !== undefined) row.energy = res.energy;

@@ -98,7 +98,7 @@ function infoValue(v: string): unknown {
 /**
  * Parse every frame of an extended XYZ file (ASE flavour): `Lattice`, `Properties`, `pbc`,
  * per-frame `energy`/`free_energy`/`stress` (3x3 or Voigt) and per-atom `forces`/`energies` (in
- * `info.results`), `move_mask` (fixed atoms), other keys into `info`. Plain XYZ (no key=value
+ * `info.results`), `move_mask` (fixed atoms), `tags` (into `info.tags`), other keys into `info`. Plain XYZ (no key=value
  * comment) works too.
  */
 export function parseExtxyz(text: string, file = "<string>"): Atoms[] {
@@ -121,6 +121,7 @@ export function parseExtxyz(text: string, file = "<string>"): Atoms[] {
     const energies: number[] = [];
     const fixed: number[] = [];
     const extra: Record<string, unknown[]> = {};
+    const tags: number[] = [];
     for (let i = 0; i < n; i++) {
       if (ln >= lines.length || lines[ln]!.trim() === "") throw new StructureFormatError(file, ln + 1, `expected atom line ${i + 1} of ${n}, got ${ln >= lines.length ? "end of file" : "an empty line"}`);
       const no = ln + 1;
@@ -146,6 +147,8 @@ export function parseExtxyz(text: string, file = "<string>"): Atoms[] {
           const free = vals.map((v) => boolOf(v));
           if (free.some((x) => x === undefined)) throw new StructureFormatError(file, no, `atom ${i + 1}: move_mask must be T or F`);
           if (free.every((x) => x === false)) fixed.push(i);
+        } else if (p.name === "tags" && p.cols === 1) {
+          tags.push(Number(vals[0]));
         } else {
           const conv = vals.map((v) => (p.type === "R" || p.type === "I" ? Number(v) : p.type === "L" ? boolOf(v) : v));
           (extra[p.name] ??= []).push(p.cols === 1 ? conv[0] : conv);
@@ -184,6 +187,7 @@ export function parseExtxyz(text: string, file = "<string>"): Atoms[] {
     if (energies.length) results.energies = energies;
     if (Object.keys(results).length) info.results = results;
     if (Object.keys(extra).length) info.arrays = extra;
+    if (tags.length === n) info.tags = tags;
     frames.push(new Atoms({ numbers, positions, cell, pbc, fixed, info }));
   }
   if (frames.length === 0) throw new StructureFormatError(file, 1, "no frames: expected a line with the number of atoms");
@@ -204,7 +208,8 @@ function infoToken(k: string, v: unknown): string | undefined {
 /**
  * Write one or more frames as extended XYZ (ASE flavour). Results come from `results` (one per
  * frame) or each frame's `info.results`; the stress is written as a full 3x3 row-major tensor.
- * Fixed atoms are written as `move_mask:L:1` (F = fixed), which ASE reads back as FixAtoms. Scalar
+ * Fixed atoms are written as `move_mask:L:1` (F = fixed), which ASE reads back as FixAtoms;
+ * `info.tags` (one integer per atom, as the surface builders set) becomes a `tags:I:1` column. Scalar
  * and numeric-array `info` entries are written as key=value pairs; other info is skipped.
  */
 export function formatExtxyz(frames: Atoms | Atoms[], options: { results?: (StructureResults | undefined)[] } = {}): string {
@@ -216,6 +221,8 @@ export function formatExtxyz(frames: Atoms | Atoms[], options: { results?: (Stru
     const props = ["species:S:1", "pos:R:3"];
     const hasMask = atoms.fixed.length > 0;
     if (hasMask) props.push("move_mask:L:1");
+    const tags = Array.isArray(atoms.info.tags) && atoms.info.tags.length === n && atoms.info.tags.every(Number.isInteger) ? (atoms.info.tags as number[]) : undefined;
+    if (tags) props.push("tags:I:1");
     const forces = res.forces && res.forces.length === n ? res.forces : undefined;
     const energies = res.energies && res.energies.length === n ? res.energies : undefined;
     if (forces) props.push("forces:R:3");
@@ -224,7 +231,7 @@ export function formatExtxyz(frames: Atoms | Atoms[], options: { results?: (Stru
     if (atoms.pbc.some(Boolean) || atoms.hasFullCell()) head.push(`Lattice="${Array.from(atoms.cell, num).join(" ")}"`);
     head.push(`Properties=${props.join(":")}`);
     for (const [k, v] of Object.entries(atoms.info)) {
-      if (["results", "arrays", "Lattice", "Properties", "pbc", "energy", "free_energy", "stress"].includes(k)) continue;
+      if (["results", "arrays", "Lattice", "Properties", "pbc", "energy", "free_energy", "stress"].includes(k) || (k === "tags" && tags)) continue;
       const t = infoToken(k, v);
       if (t) head.push(t);
     }
@@ -240,6 +247,7 @@ export function formatExtxyz(frames: Atoms | Atoms[], options: { results?: (Stru
     for (let i = 0; i < n; i++) {
       const cols = [chemicalSymbols[atoms.numbers[i]!]!.padEnd(2), num(atoms.positions[3 * i]!), num(atoms.positions[3 * i + 1]!), num(atoms.positions[3 * i + 2]!)];
       if (hasMask) cols.push(fixed.has(i) ? "F" : "T");
+      if (tags) cols.push(String(tags[i]));
       if (forces) cols.push(...forces[i]!.map(num));
       if (energies) cols.push(num(energies[i]!));
       out.push(cols.join(" "));
