@@ -70,13 +70,19 @@ export function tempDir(prefix = "lw-cli-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Wait until `check` returns a value (polling), or fail with `what` after `ms`. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 30_000): Promise<T> {
+/**
+ * Wait until `check` returns a value (polling), or fail with `what` after `ms` (generous: the
+ * machine may be shared). When `process` is given and ends first, fail at once with its output.
+ */
+export async function waitFor<T>(check: () => T | undefined | false, what: string, ms = 120_000, process?: Running): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = check();
     if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    if (process && process.child.exitCode !== null) {
+      throw new Error(`the CLI exited (${process.child.exitCode}) before ${what}:\n${process.stdout()}\n--- stderr:\n${process.stderr()}`);
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${process ? `; CLI stderr so far:\n${process.stderr()}` : ""}`);
     await sleep(50);
   }
 }
