@@ -12,6 +12,11 @@ const SETTLE_GRACE_MS = 30_000;
 
 type Failed = Exclude<TaskOutcome, { state: "completed" }>;
 
+/** Something the run can abort: an AbortController, or the shell's handle on one attempt. */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 /** Where a call's attempts come from and go to: everything the shell needs besides the executor. */
 export interface ShellCall {
   /** Builds the TaskSpec for an attempt (attempt number and task id given). */
@@ -23,8 +28,8 @@ export interface ShellCall {
   firstAttempt: number;
   /** Re-attach to this earlier attempt first (only when the executor can attach). */
   attach?: { nativeId: string; attempt: number; taskId: string };
-  /** Register an attempt's controller with the run so run cancellation aborts it. Returns untrack. */
-  track(controller: AbortController): () => void;
+  /** Register an attempt (anything with `abort(reason)`) with the run so run cancellation aborts it. Returns untrack. */
+  track(attempt: Abortable): () => void;
   /** True once the run was cancelled: no new attempts. */
   cancelled(): boolean;
   /** Random source for jitter (tests). */
@@ -189,15 +194,25 @@ export class ExecutorShell {
     store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: name });
     if (this.#bus.active) this.#emit({ type: "task.pending", runId: spec.runId, taskId: spec.taskId, job: spec.job, callKey: spec.callKey, attempt: spec.attempt, executor: name, at: now });
 
+    // Every abort of this attempt goes through `handle` (run cancel, time-out), so the shell reacts
+    // without an event listener per attempt; the executor still gets a real AbortSignal.
     const ctrl = new AbortController();
-    const untrack = call.track(ctrl);
+    const handle: AttemptHandle = {
+      onAbort: undefined,
+      abort(reason?: unknown): void {
+        if (ctrl.signal.aborted) return;
+        ctrl.abort(reason);
+        handle.onAbort?.();
+      },
+    };
+    const untrack = call.track(handle);
     let timedOut = false;
     let submission: Submission | undefined;
     const deadline =
       !this.capabilities.timeouts && spec.deadline !== null
         ? this.#deadlines.add(spec.deadline, () => {
             timedOut = true;
-            ctrl.abort(new LatticeworkError("TIMEOUT", `Job "${spec.job}" exceeded its time-out of ${spec.timeoutMs} ms`));
+            handle.abort(new LatticeworkError("TIMEOUT", `Job "${spec.job}" exceeded its time-out of ${spec.timeoutMs} ms`));
           })
         : undefined;
     let outcome: TaskOutcome;
@@ -211,7 +226,7 @@ export class ExecutorShell {
       const nativeId = submission.nativeId;
       store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
       if (this.#bus.active) this.#emit({ type: "task.submitted", runId: spec.runId, taskId: spec.taskId, job: spec.job, nativeId, executor: name, at: Date.now() });
-      outcome = await this.#settle(submission.outcome, ctrl.signal, nativeId);
+      outcome = await this.#settle(submission.outcome, ctrl.signal, handle, nativeId);
     } catch (err) {
       outcome = ctrl.signal.aborted ? cancelledOutcome(reasonText(ctrl.signal.reason)) : failedOutcome(err, this.name);
     } finally {
@@ -244,7 +259,7 @@ export class ExecutorShell {
    * Wait for the outcome. Once the attempt's signal aborts (cancel, time-out), also ask the executor
    * to cancel by native id, and give it a grace period to settle the outcome.
    */
-  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal, nativeId: string): Promise<TaskOutcome> {
+  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal, handle: AttemptHandle, nativeId: string): Promise<TaskOutcome> {
     return new Promise<TaskOutcome>((resolve) => {
       let grace: { cancel(): void } | undefined;
       const onAbort = (): void => {
@@ -256,15 +271,19 @@ export class ExecutorShell {
         );
       };
       if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
+      else handle.onAbort = onAbort;
       const settle = (o: TaskOutcome): void => {
         grace?.cancel();
-        signal.removeEventListener("abort", onAbort);
+        handle.onAbort = undefined;
         resolve(o);
       };
       outcome.then(settle, (err: unknown) => settle(failedOutcome(err, this.name)));
     });
   }
+}
+
+interface AttemptHandle extends Abortable {
+  onAbort: (() => void) | undefined;
 }
 
 function reasonText(reason: unknown): string {

@@ -165,7 +165,7 @@ describe("ExecutorShell", () => {
   it("aborting a tracked attempt cancels the work", async () => {
     const exec = new Scripted(["hang"]);
     const { shell } = shellFor(exec);
-    let ctrl: AbortController | undefined;
+    let ctrl: { abort(reason?: unknown): void } | undefined;
     const p = shell.execute(call({ track: (c) => ((ctrl = c), () => {}) }));
     await sleep(20);
     ctrl?.abort(new Error("stop"));

@@ -9,6 +9,7 @@ import type { TaskError } from "../task.js";
 import type { AttemptRecord, CallRecord } from "../store/run-store.js";
 import type { ExecutorRule, FailureSummary, RunResult } from "../runtime-types.js";
 import type { RunEnv } from "./env.js";
+import type { Abortable } from "../executor-shell.js";
 import { LatticeworkError, describeThrown, zodIssues } from "../errors.js";
 import { DependencyFailed, containsDeferred, resolveDeferred, toRunPromise, type CallHandle } from "./deferred.js";
 import { runJobCall, runSubflowCall, errorOf, type Prepared } from "./calls.js";
@@ -48,7 +49,7 @@ export class FlowRun {
   readonly container: Container;
   readonly failures: FailureSummary[] = [];
   readonly #controller = new AbortController();
-  readonly #attempts = new Set<AbortController>();
+  readonly #attempts = new Set<Abortable>();
   readonly #children = new Set<FlowRun>();
   readonly #counters = new Map<string, number>();
   #pending = 0;
@@ -86,8 +87,8 @@ export class FlowRun {
     for (const child of this.#children) child.cancel(reason);
   }
 
-  /** Register an attempt controller; it is aborted when the run is cancelled. */
-  track(controller: AbortController): () => void {
+  /** Register an attempt (or a back-off wait); it is aborted when the run is cancelled. */
+  track(controller: Abortable): () => void {
     if (this.#cancelled) controller.abort(new LatticeworkError("CANCELLED", "Run cancelled"));
     this.#attempts.add(controller);
     return () => this.#attempts.delete(controller);
