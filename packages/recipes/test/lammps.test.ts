@@ -5,7 +5,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Atoms } from "../src/atoms/atoms.js";
 import { bulk } from "../src/build/bulk.js";
-import { lammpsData, lammpsInput, lammpsPotentialLines, lammpsPrism, parseLammpsDump } from "../src/engines/index.js";
+import { createRuntime, inProcessExecutor, MemoryRunStore } from "@latticework/core";
+import { makeEosFlow, type EosOutput } from "../src/flows/eos.js";
+import { lammps, lammpsData, lammpsInput, lammpsPotentialLines, lammpsPrism, parseLammpsDump } from "../src/engines/index.js";
 import { requireOracle } from "./oracle/oracle.js";
 import { maxAbsDiff, py, requireProgram, runEngineJob } from "./engines-helpers.js";
 
@@ -160,6 +162,23 @@ print(json.dumps({'positions':a.get_positions(wrap=False).tolist(),'forces':a.ge
     expect(aFinal).toBeGreaterThan(3.6);
     expect(aFinal).toBeLessThan(3.63);
     expect(Math.max(...c.output.results.stress!.map(Math.abs))).toBeLessThan(1e-4);
+  });
+
+  it("eos.fit accepts the LAMMPS pair in place of EMT (engine-agnostic flow)", { timeout: 120_000 }, async () => {
+    const rt = createRuntime({ store: new MemoryRunStore(), executors: { local: inProcessExecutor() } });
+    try {
+      const flow = makeEosFlow({ name: "test.lammps-eos", engines: () => lammps });
+      const res = await rt.run(flow, { atoms: bulk("Cu", { cubic: true, a: 3.61 }).toJSON(), engine: "lammps", npoints: 5, eps: 0.02 });
+      expect(res.state, JSON.stringify(res).slice(0, 1500)).toBe("completed");
+      const o = res.output as EosOutput;
+      // Cu_u3.eam: equilibrium a = 3.615 A (V0 = 47.24 A^3 for the 4-atom cell), B about 138 GPa
+      expect(Math.cbrt(o.v0)).toBeGreaterThan(3.6);
+      expect(Math.cbrt(o.v0)).toBeLessThan(3.63);
+      expect(o.BGPa).toBeGreaterThan(120);
+      expect(o.BGPa).toBeLessThan(160);
+    } finally {
+      await rt.close();
+    }
   });
 
   it("bad input: a program with no parsable output, a LAMMPS error", { timeout: 60_000 }, async () => {
