@@ -10,5 +10,6 @@ export { loadAdapters, createExecutors, importAdapter } from "./adapters.js";
 export type { LoadedAdapter } from "./adapters.js";
 export { collectRunTree } from "./run-tree.js";
 export type { ShowRun, ShowJob, ShowAttempt } from "./run-tree.js";
-export { ProgressModel, LiveDisplay, PlainDisplay } from "./progress.js";
+export { LiveDisplay, PlainDisplay } from "./progress.js";
+export { ProgressModel } from "./progress-model.js";
 export type { ProgressDisplay, DisplayStream } from "./progress.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { LatticeworkEvent } from "@latticework/core";
-import { LiveDisplay, PlainDisplay, ProgressModel } from "../src/progress.js";
+import { LiveDisplay, PlainDisplay } from "../src/progress.js";
+import { ProgressModel } from "../src/progress-model.js";
 import { createStyle, truncateVisible, visibleLength, wantsColor } from "../src/style.js";
 
 const at = 0;
