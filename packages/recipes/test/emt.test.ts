@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Atoms } from "../src/atoms/atoms.js";
 import { EMT } from "../src/calculators/emt.js";
 import { emtCutoff, emtGammas, emtParameters } from "../src/calculators/emt-parameters.js";
+import { fastExp } from "../src/calculators/fast-exp.js";
 import { LatticeworkError } from "@latticework/core";
 import { fccCubic, fccPrimitive, prng, quaccTestCell, randomStructure, rattledCu32, RUN_SEED } from "./oracle/structures.js";
 
@@ -165,6 +166,22 @@ describe("EMT consistency", () => {
     a.numbers[0] = 79;
     calc.calculate(a);
     expect(calc.calls).toBe(5);
+  });
+});
+
+describe("fastExp", () => {
+  it("agrees with Math.exp to a few ulp over the whole range", () => {
+    const rand = prng(RUN_SEED);
+    let worst = 0;
+    for (let k = 0; k < 200_000; k++) {
+      const x = (rand() - 0.5) * 1400;
+      worst = Math.max(worst, Math.abs(fastExp(x) - Math.exp(x)) / Math.exp(x));
+    }
+    expect(worst).toBeLessThan(1e-15);
+    expect(fastExp(0)).toBe(1);
+    expect(fastExp(-800)).toBe(0);
+    expect(fastExp(800)).toBe(Infinity);
+    expect(fastExp(Number.NaN)).toBeNaN();
   });
 });
 

@@ -5,6 +5,7 @@ import { chemicalSymbols } from "../atoms/elements.js";
 import { det3 } from "../atoms/linalg3.js";
 import { NeighborBuffers, buildNeighborList } from "../neighbor/neighbor-list.js";
 import { BaseCalculator, CalculatorInputError, type CalculatorResults } from "./calculator.js";
+import { fastExp } from "./fast-exp.js";
 import { EMT_BETA, EMT_ELEMENTS, emtCutoff, emtGammas, emtParameters, type EmtCutoff } from "./emt-parameters.js";
 
 /** Options of {@link EMT}. */
@@ -111,22 +112,22 @@ export class EMT extends BaseCalculator {
       const x = acut * (r - rc);
       let theta = 1, tp = 0;
       if (x > -37) {
-        const ex = Math.exp(x);
+        const ex = fastExp(x);
         theta = 1 / (1 + ex);
         tp = -acut * ex * theta;
       }
       let a1ij: number, a1ji: number, a2ij: number, a2ji: number;
       if (ti === tj) {
         const dr = r - s0b[tj]!;
-        a1ij = a1ji = theta * Math.exp(-eta2[tj]! * dr);
-        a2ij = a2ji = theta * Math.exp(-kb[tj]! * dr);
+        a1ij = a1ji = theta * fastExp(-eta2[tj]! * dr);
+        a2ij = a2ji = theta * fastExp(-kb[tj]! * dr);
       } else {
         const drj = r - s0b[tj]!, dri = r - s0b[ti]!;
         const chiij = n0[tj]! / n0[ti]!;
-        a1ij = chiij * theta * Math.exp(-eta2[tj]! * drj);
-        a2ij = chiij * theta * Math.exp(-kb[tj]! * drj);
-        a1ji = (theta * Math.exp(-eta2[ti]! * dri)) / chiij;
-        a2ji = (theta * Math.exp(-kb[ti]! * dri)) / chiij;
+        a1ij = chiij * theta * fastExp(-eta2[tj]! * drj);
+        a2ij = chiij * theta * fastExp(-kb[tj]! * drj);
+        a1ji = (theta * fastExp(-eta2[ti]! * dri)) / chiij;
+        a2ji = (theta * fastExp(-kb[ti]! * dri)) / chiij;
       }
       const o = 5 * p;
       P[o] = a1ij; P[o + 1] = a1ji; P[o + 2] = a2ij; P[o + 3] = a2ji; P[o + 4] = tp;
