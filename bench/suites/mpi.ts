@@ -18,6 +18,7 @@ import { MpirunLauncher } from "@latticework/adapter-mpi";
 import { Atoms } from "@latticework/recipes";
 import { lammpsData, lammpsInput, lammpsPotentialLines, lammpsPrism, runLammps } from "../../packages/recipes/src/engines/index.js";
 import type { BenchRow, BenchSuite } from "../types.js";
+import { buildMpiPrograms } from "../../packages/adapter-mpi/test/fixtures/mpi-programs.js";
 
 const have = (p: string): boolean => spawnSync("sh", ["-c", `command -v ${p}`]).status === 0;
 
@@ -77,6 +78,17 @@ export const run: BenchSuite = async ({ quick, log }) => {
   });
   rows.push({ suite: "mpi", metric: "launch 2-rank /bin/true (local mpirun), best of " + reps, unit: "ms", ours, peer, peerName: "mpirun by hand", ratio: peer / ours, ratioNote: "peer/ours (1 = no overhead)", notes: `adapter overhead ${(ours - peer).toFixed(1)} ms per launch` });
 
+  // (1b) the same 4-rank allreduce over 2 nodes through adapter-slurm: per-job allocation vs pilot
+  if (process.env.SLURM_CONF && have("sbatch")) {
+    try {
+      rows.push(...(await slurmRows(dir, quick, log)));
+    } catch (e) {
+      rows.push({ suite: "mpi", metric: "MPI via SLURM", unit: "-", ours: Number.NaN, notes: `failed: ${(e as Error).message.slice(0, 200)}` });
+    }
+  } else {
+    rows.push({ suite: "mpi", metric: "MPI via SLURM", unit: "-", ours: Number.NaN, notes: "testbed not up; skipped (run as root: testbed/up.sh)" });
+  }
+
   // (2) LAMMPS strong scaling
   if (!have("lmp")) {
     rows.push({ suite: "mpi", metric: "LAMMPS scaling", unit: "-", ours: Number.NaN, notes: "lmp not installed; skipped" });
@@ -119,3 +131,51 @@ export const run: BenchSuite = async ({ quick, log }) => {
   });
   return rows;
 };
+
+/** 2-node, 4-rank MPI tasks through adapter-slurm: one per-job allocation, then N in one pilot. */
+async function slurmRows(dir: string, quick: boolean, log: (m: string) => void): Promise<BenchRow[]> {
+  const { TaskSpecSchema, noopLogger } = await import("@latticework/core");
+  const { SlurmExecutor, SlurmPilotExecutor } = await import("@latticework/adapter-slurm");
+  const { fileURLToPath } = await import("node:url");
+  const hello = buildMpiPrograms(join(dir, "bin")).hello;
+  const module = fileURLToPath(new URL("../../packages/adapter-mpi/test/fixtures/mpi-jobs.ts", import.meta.url));
+  let k = 0;
+  const spec = () => {
+    const taskId = `bench-mpi-${process.pid}-${++k}`;
+    return TaskSpecSchema.parse({ v: 1, taskId, runId: "bench-mpi", callKey: taskId, job: "test.mpi-hello", module, input: { program: hello, ranks: 4 }, workdir: join(dir, taskId), attempt: 1, resources: { nodes: 2, ranksPerNode: 2, ranks: 4 }, plugins: ["@latticework/adapter-mpi"] });
+  };
+  const ctx = (name: string) => ({ logger: noopLogger, stateDir: join(dir, name), events: { emit: () => undefined } }) as never;
+  const perJob = new SlurmExecutor({ pollMs: 250 }, "bench-mpi-perjob");
+  await perJob.start(ctx("perjob"));
+  let perJobMs: number;
+  try {
+    const t0 = performance.now();
+    const o = await (await perJob.submit(spec(), new AbortController().signal)).outcome;
+    perJobMs = performance.now() - t0;
+    if (o.state !== "completed") throw new Error(`per-job MPI task ${o.state}`);
+  } finally {
+    await perJob.dispose();
+  }
+  log(`per-job SLURM 2-node MPI task: ${perJobMs.toFixed(0)} ms`);
+  const n = quick ? 6 : 20;
+  const pilot = new SlurmPilotExecutor({ pollMs: 250, pilot: { nodesPerBlock: 4, maxBlocks: 1, walltimeSeconds: 1800, idleTimeoutSeconds: 30, drainSeconds: 30, heartbeatSeconds: 1 } }, "bench-mpi-pilot");
+  await pilot.start(ctx("pilot"));
+  let pilotMs: number;
+  try {
+    // warm-up task: the block's start-up (sbatch + scheduler cadence) is not per-task overhead
+    await (await pilot.submit(spec(), new AbortController().signal)).outcome;
+    const t0 = performance.now();
+    const subs = await Promise.all(Array.from({ length: n }, () => pilot.submit(spec(), new AbortController().signal)));
+    const outs = await Promise.all(subs.map((s) => s.outcome));
+    pilotMs = (performance.now() - t0) / n;
+    const bad = outs.filter((o) => o.state !== "completed").length;
+    if (bad) throw new Error(`${bad} pilot MPI tasks did not complete`);
+  } finally {
+    await pilot.dispose();
+  }
+  log(`pilot: ${n} 2-node MPI tasks, ${pilotMs.toFixed(0)} ms per task (2 at a time on 4 nodes)`);
+  return [
+    { suite: "mpi", metric: "2-node 4-rank MPI task, per-job SLURM allocation (end to end)", unit: "ms", ours: perJobMs, notes: "includes sbatch and the controller's ~3 s start cadence" },
+    { suite: "mpi", metric: `2-node 4-rank MPI task in a 4-node pilot (${n} tasks, per task)`, unit: "ms", ours: pilotMs, peer: perJobMs, peerName: "per-job allocation", ratio: perJobMs / pilotMs, ratioNote: "per-job/pilot" },
+  ];
+}
