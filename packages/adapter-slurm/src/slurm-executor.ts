@@ -95,6 +95,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async submit(task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    if (this.#stopped) throw new LatticeworkError("EXECUTOR_DISPOSED", `[slurm] Executor "${this.name}" was disposed; create a new one to submit more work.`);
     const cmd = this.commands;
     const dir = this.#dirOf(task);
     const files = taskFiles(dir);
@@ -131,6 +132,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async attach(nativeId: string, task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    if (this.#stopped) throw new LatticeworkError("EXECUTOR_DISPOSED", `[slurm] Executor "${this.name}" was disposed.`);
     this.commands;
     return { nativeId, outcome: this.#track(nativeId, task, taskFiles(this.#dirOf(task)), signal) };
   }
@@ -153,7 +155,11 @@ export class SlurmExecutor implements Executor {
   #ensureLoop(): void {
     if (this.#wake) this.#wake();
     if (this.#loop || this.#stopped) return;
-    this.#loop = this.#pollLoop().finally(() => (this.#loop = undefined));
+    this.#loop = this.#pollLoop().finally(() => {
+      this.#loop = undefined;
+      // Work may have arrived between the loop's last check and now.
+      if (this.#tracked.size > 0 && !this.#stopped) this.#ensureLoop();
+    });
   }
 
   async #pollLoop(): Promise<void> {
@@ -235,11 +241,18 @@ export class SlurmExecutor implements Executor {
     if (written) {
       // SLURM signals the worker at walltime/OOM/node failure; the worker then writes "cancelled".
       // The scheduler's reason is the truth users need, unless latticework asked for the cancel.
-      if (written.state === "completed" || t.cancelRequested) return this.#settle(t, written);
+      const withPaths: TaskOutcome =
+        written.state === "completed" ? written : { ...written, error: { stdoutPath: t.files.stdout, stderrPath: t.files.stderr, ...written.error } };
+      if (written.state === "completed" && !t.cancelRequested) return this.#settle(t, written);
       const st = normalizeState(state0 ?? (await cmd.scontrol(t.jobId))?.JobState ?? "").state;
-      if (!SCHEDULER_KILLS.has(st)) return this.#settle(t, written);
+      if (t.cancelRequested) {
+        // We asked for the cancel: a job SLURM cancelled is cancelled, even if its code returned normally.
+        if (st !== "CANCELLED") return this.#settle(t, withPaths);
+        return this.#settle(t, { state: "cancelled", error: { code: "CANCELLED", message: `[slurm] Job ${t.jobId} was cancelled by latticework (scancel).`, schedulerState: "CANCELLED", stdoutPath: t.files.stdout, stderrPath: t.files.stderr }, endedAt: Date.now() });
+      }
+      if (!SCHEDULER_KILLS.has(st)) return this.#settle(t, withPaths);
       const o = outcomeFromSlurm({ jobId: t.jobId, state: st, stdoutPath: t.files.stdout, stderrPath: t.files.stderr });
-      if (o.state !== "completed") o.error.details = { ...o.error.details, workerError: written.error.message };
+      if (o.state !== "completed" && written.state !== "completed") o.error.details = { ...o.error.details, workerError: written.error.message };
       return this.#settle(t, o);
     }
     // The worker writes its outcome before the job ends; give a shared filesystem a moment to show it.

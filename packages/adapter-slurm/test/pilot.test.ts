@@ -11,7 +11,7 @@ describe.runIf(enabled)("pilot executor on the testbed (local transport)", () =>
   const root = scratch("lw pilot");
   const ctx = context(root);
   const ex = new SlurmPilotExecutor(
-    { pollMs: 500, pilot: { nodesPerBlock: 2, maxBlocks: 1, walltimeSeconds: 600, idleTimeoutSeconds: 60, drainSeconds: 30, heartbeatSeconds: 1, heartbeatTimeoutSeconds: 8 } },
+    { pollMs: 500, remote: { workRoot: join(root, "pilot-root") }, pilot: { nodesPerBlock: 2, maxBlocks: 1, walltimeSeconds: 600, idleTimeoutSeconds: 60, drainSeconds: 30, heartbeatSeconds: 1, heartbeatTimeoutSeconds: 8 } },
     "pilot",
   );
   beforeAll(() => ex.start(ctx));
@@ -56,7 +56,7 @@ describe.runIf(enabled)("pilot executor on the testbed (local transport)", () =>
     const s = await ex.submit(t, new AbortController().signal);
     await waitFor(() => ctx.events.list.some((e) => e.type === "task.running" && e.taskId === t.taskId), 60_000, "task running in pilot");
     const block = ex.blocks().find((b) => b.state === "running")!;
-    const hb = JSON.parse(readFileSync(join(root, "slurm", "pilot", "pilot", "blocks", block.id, "heartbeat.json"), "utf8")) as Heartbeat;
+    const hb = JSON.parse(readFileSync(join(root, "pilot-root", "pilot", "pilot", "blocks", block.id, "heartbeat.json"), "utf8")) as Heartbeat;
     process.kill(hb.pid, "SIGKILL");
     const o = await s.outcome;
     expect(o).toMatchObject({ state: "lost", error: { code: "LOST", retryable: true } });

@@ -45,6 +45,9 @@ export interface PilotConfig {
   workerNodeArgs: string[];
   /** Path of the task worker script. */
   workerScript: string;
+  /** The block's SLURM stdout/stderr files (task workers write there too). */
+  stdoutPath?: string;
+  stderrPath?: string;
 }
 
 /** A pilot's heartbeat file. `seq` grows every beat; staleness is judged on the orchestrator's clock. */

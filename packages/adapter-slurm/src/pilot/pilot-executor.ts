@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   LatticeworkError,
@@ -38,6 +39,8 @@ interface Block {
   lastSeq: number;
   lastSeqChange: number;
   running: string[];
+  /** Submitted by this process (dispose cancels only these; adopted blocks idle out). */
+  own: boolean;
 }
 
 /** Where this package's built files are (the pilot entry and the task worker script). */
@@ -95,7 +98,9 @@ export class SlurmPilotExecutor implements Executor {
     this.#log = ctx.logger.child({ executor: this.name });
     const transport = this.#hooks.transport ?? (await createTransport(this.options, { ...this.#hooks, logger: this.#log }));
     this.#cmd = new SlurmCommands(transport, this.options, this.#log);
-    const root = posix.join(this.options.remote.workRoot ?? posix.join(ctx.stateDir, "slurm"), this.name, "pilot");
+    // Default: under the home directory, which clusters share with compute nodes and which is the
+    // same for every orchestrator process of this user (so a restarted one finds the queue again).
+    const root = posix.join(this.options.remote.workRoot ?? posix.join(homedir(), ".latticework", "slurm"), this.name, "pilot");
     this.#L = pilotLayout(root);
     const local = await localWorkerCommand();
     this.#worker = {
@@ -109,13 +114,14 @@ export class SlurmPilotExecutor implements Executor {
       const prefix = slurmJobName(this.options.jobNamePrefix, this.name, "block-");
       if (row.name.startsWith(prefix) && phaseOf(row.state) !== "terminal") {
         const id = row.name.slice(prefix.length);
-        this.#blocks.set(id, { id, jobId: row.jobId, state: phaseOf(row.state) === "pending" ? "pending" : "running", lastSeq: -1, lastSeqChange: Date.now(), running: [] });
+        this.#blocks.set(id, { id, jobId: row.jobId, state: phaseOf(row.state) === "pending" ? "pending" : "running", lastSeq: -1, lastSeqChange: Date.now(), running: [], own: false });
       }
     }
     this.#ensureLoop();
   }
 
   async submit(task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    if (this.#stopped) throw new LatticeworkError("EXECUTOR_DISPOSED", `[slurm] Executor "${this.name}" was disposed; create a new one to submit more work.`);
     const t = this.transport;
     const workdir = this.options.remote.workRoot ? posix.join(this.#L.root, "work", task.runId, task.taskId) : task.workdir;
     const spec: TaskSpec = { ...task, workdir, outcomePath: posix.join(this.#L.done, `${task.taskId}.json`), module: mapPath(task.module, this.options.remote.pathMap) };
@@ -126,6 +132,7 @@ export class SlurmPilotExecutor implements Executor {
   }
 
   async attach(nativeId: string, task: TaskSpec, signal: AbortSignal): Promise<Submission> {
+    if (this.#stopped) throw new LatticeworkError("EXECUTOR_DISPOSED", `[slurm] Executor "${this.name}" was disposed.`);
     this.commands;
     const outcome = this.#track(task, signal);
     this.#ensureLoop();
@@ -145,7 +152,10 @@ export class SlurmPilotExecutor implements Executor {
   #ensureLoop(): void {
     this.#wake?.();
     if (this.#loop || this.#stopped) return;
-    this.#loop = this.#run().finally(() => (this.#loop = undefined));
+    this.#loop = this.#run().finally(() => {
+      this.#loop = undefined;
+      if (this.#pending.size > 0 && !this.#stopped) this.#ensureLoop();
+    });
   }
 
   async #run(): Promise<void> {
@@ -190,7 +200,7 @@ export class SlurmPilotExecutor implements Executor {
         } catch {
           return; // partially visible on a slow filesystem; next cycle
         }
-        await this.transport.remove(path);
+        // done/ files stay (another orchestrator may be attached to the same task); the work root can be cleaned later.
         this.#settle(p, o);
       }),
     );
@@ -284,6 +294,8 @@ export class SlurmPilotExecutor implements Executor {
       idlePollMs: o.idlePollMs,
       workerNodeArgs: this.#worker.nodeArgs,
       workerScript: this.#worker.script,
+      stdoutPath: B.stdout,
+      stderrPath: B.stderr,
     };
     const t = this.transport;
     await t.mkdirp(B.claimed);
@@ -304,7 +316,7 @@ export class SlurmPilotExecutor implements Executor {
     await t.writeFile(B.script, script, 0o700);
     const jobId = await this.commands.sbatch(B.script, B.dir, jobName);
     this.blocksSubmitted++;
-    this.#blocks.set(id, { id, jobId, state: "pending", lastSeq: -1, lastSeqChange: Date.now(), running: [] });
+    this.#blocks.set(id, { id, jobId, state: "pending", lastSeq: -1, lastSeqChange: Date.now(), running: [], own: true });
     this.#log.info("[slurm] submitted pilot block", { block: id, jobId });
   }
 
@@ -332,7 +344,9 @@ export class SlurmPilotExecutor implements Executor {
     this.#wake?.();
     await this.#loop?.catch(() => {});
     if (this.options.cancelOnDispose && this.#cmd) {
-      const ids = [...this.#blocks.values()].map((b) => b.jobId);
+      // Outstanding tasks are cancelled one by one (a shared, adopted block keeps serving others).
+      await Promise.all([...this.#pending.keys()].map((taskId) => this.cancel(`pilot:${taskId}`).catch(() => {})));
+      const ids = [...this.#blocks.values()].filter((b) => b.own).map((b) => b.jobId);
       await this.#cmd.scancel(ids).catch(() => {});
     }
     for (const p of [...this.#pending.values()]) {

@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { cpus, hostname } from "node:os";
 import { join } from "node:path";
 import { TaskSpecSchema, writeOutcomeAtomic, type TaskSpec } from "@latticework/core";
@@ -27,6 +27,48 @@ interface Running {
   spec: TaskSpec;
   worker: Worker;
   cancelSent?: number;
+}
+
+/** Descendants of a pid (Linux /proc), deepest first. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  try {
+    for (const d of readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        const list = children.get(ppid) ?? [];
+        list.push(Number(d));
+        children.set(ppid, list);
+      } catch {
+        /* process went away */
+      }
+    }
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      walk(c);
+      out.push(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** Signal a process and all its descendants (children first). */
+function killTree(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return;
+  for (const p of [...descendants(pid), pid]) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -56,7 +98,8 @@ async function main(): Promise<number> {
   const log = (msg: string) => process.stderr.write(`[pilot ${cfg.blockId}] ${new Date().toISOString()} ${msg}\n`);
 
   const spawnWorker = (): Worker => {
-    const child = fork(cfg.workerScript, [], { execArgv: cfg.workerNodeArgs, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const env = { ...process.env, ...(cfg.stdoutPath ? { LW_PILOT_STDOUT: cfg.stdoutPath } : {}), ...(cfg.stderrPath ? { LW_PILOT_STDERR: cfg.stderrPath } : {}) };
+    const child = fork(cfg.workerScript, [], { execArgv: cfg.workerNodeArgs, env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const w: Worker = { child, busy: undefined, ready: new Promise((r) => child.once("message", () => r())) };
     child.on("message", (m: { type: string; taskId?: string }) => {
       if (m.type === "done" && m.taskId) finish(m.taskId);
@@ -147,9 +190,11 @@ async function main(): Promise<number> {
         const r = running.get(taskId);
         if (!r) continue;
         if (r.cancelSent === undefined) {
+          // Kill the worker's whole process tree: a job may ignore its AbortSignal or have
+          // started programs. The exit handler writes the `cancelled` outcome; a fresh worker replaces it.
           r.cancelSent = now;
-          r.worker.child.send({ type: "cancel", taskId });
-        } else if (now - r.cancelSent > 5000) r.worker.child.kill("SIGKILL");
+          killTree(r.worker.child.pid, "SIGTERM");
+        } else if (now - r.cancelSent > 3000) killTree(r.worker.child.pid, "SIGKILL");
       }
     }
     // Start what fits from the local backlog, then claim more while slots are free.

@@ -23,7 +23,10 @@ process.on("message", (msg: Msg) => {
     process.env[k] = v;
   }
   void (async () => {
-    const outcome = await runTask(spec, { signal: ac.signal });
+    let outcome = await runTask(spec, { signal: ac.signal });
+    if (outcome.state !== "completed" && process.env.LW_PILOT_STDOUT && process.env.LW_PILOT_STDERR) {
+      outcome = { ...outcome, error: { stdoutPath: process.env.LW_PILOT_STDOUT, stderrPath: process.env.LW_PILOT_STDERR, ...outcome.error } };
+    }
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
