@@ -1,42 +1,29 @@
 /**
- * Example 2, parallel: two independent relaxations (a dimer and a tetramer) run at the same
- * time. When one fails the other still runs to the end; the run then ends `failed` with a
- * summary of the failed job.
+ * Example 2, parallel: two independent EMT relaxations, bulk copper and an N2 molecule, run at the
+ * same time. Failure isolation: with `--set failOne=true` the molecule job is given an element EMT
+ * does not support, so it fails; the copper relaxation still runs to the end and the run ends
+ * `failed` with a summary naming the failed job, its error and its log files.
  *
  *   npx latticework run examples/02-parallel.ts#twoRelaxations
- *   npx latticework run examples/02-parallel.ts#twoRelaxations --set fail=dimer   # the dimer fails, the tetramer completes
+ *   npx latticework run examples/02-parallel.ts#twoRelaxations --set failOne=true
  */
 import { z } from "zod";
 import { defineFlow } from "@latticework/core";
-import { LJParams, relax } from "./demo/lennard-jones.js";
-
-const Positions = z.array(z.tuple([z.number(), z.number(), z.number()]));
+import { bulk, emt, molecule, type RecipeOutput } from "@latticework/recipes";
 
 export const twoRelaxations = defineFlow({
-  name: "demo.two-relaxations",
-  description: "Relax a Lennard-Jones dimer and tetramer in parallel.",
-  input: LJParams.extend({
-    dimer: Positions.default([
-      [0, 0, 0],
-      [0, 0, 1.5],
-    ]),
-    tetramer: Positions.default([
-      [0, 0, 0],
-      [1.15, 0, 0],
-      [0.5, 1.0, 0],
-      [0.55, 0.3, 0.95],
-    ]),
-    fmax: z.number().positive().default(1e-6),
-    /** Give one relaxation a 1-step budget so it fails ("did not converge"): shows failure isolation. */
-    fail: z.enum(["none", "dimer", "tetramer"]).default("none"),
-  }),
+  name: "examples.two-relaxations",
+  description: "Relax bulk Cu and an N2 molecule in parallel with EMT.",
+  input: z.object({ failOne: z.boolean().default(false) }),
+  summary: (o: { cu: RecipeOutput; n2: RecipeOutput }) =>
+    [`Cu bulk: E = ${o.cu.results.energy.toFixed(9)} eV after ${o.cu.nsteps} steps`, `N2: E = ${o.n2.results.energy.toFixed(9)} eV after ${o.n2.nsteps} steps`].join("\n"),
   async run(input, f) {
-    const { epsilon, sigma, fmax } = input;
-    const budget = (which: "dimer" | "tetramer") => (input.fail === which ? { maxSteps: 1 } : {});
-    const [dimer, tetramer] = await Promise.all([
-      f.run(relax, { positions: input.dimer, epsilon, sigma, fmax, ...budget("dimer") }, { label: "dimer" }),
-      f.run(relax, { positions: input.tetramer, epsilon, sigma, fmax, ...budget("tetramer") }, { label: "tetramer" }),
+    const n2 = molecule("N2").toJSON();
+    if (input.failOne) n2.numbers = [92, 92]; // uranium: EMT has no parameters for it
+    const [cu, mol] = await Promise.all([
+      f.run(emt.relax, { atoms: bulk("Cu").toJSON(), relaxCell: true }, { label: "cu-bulk" }),
+      f.run(emt.relax, { atoms: n2 }, { label: "n2" }),
     ]);
-    return { dimer: { energy: dimer.energy, steps: dimer.steps }, tetramer: { energy: tetramer.energy, steps: tetramer.steps } };
+    return { cu: cu as RecipeOutput, n2: mol as RecipeOutput };
   },
 });

@@ -1,31 +1,31 @@
 /**
- * Example 3, dynamic fan-out: the first job finds the neighbour shells of an fcc lattice within a
- * cut-off; how many there are is known only at run time. Each shell then gets its own job, and
- * the flow sums their energies into the lattice energy per atom.
+ * Example 3, dynamic fan-out: bulk to slabs. How many slabs there are is known only at run time
+ * (all symmetrically distinct Miller indices up to maxIndex); each slab is relaxed as its own job
+ * (then a static job), all in parallel, and the flow reports surface energies.
  *
- *   npx latticework run examples/03-dynamic.ts#fanOut
- *   npx latticework run examples/03-dynamic.ts#fanOut --set cutoff=4 --json
+ *   npx latticework run examples/03-dynamic.ts#bulkToSlabs
+ *   npx latticework run examples/03-dynamic.ts#bulkToSlabs --set element=Au --set maxIndex=2
+ *   npx latticework run @latticework/recipes#slabs.bulkToSlabs --structure Cu.cif   # any structure file
  */
 import { z } from "zod";
 import { defineFlow } from "@latticework/core";
-import { LJParams, neighbourShells, shellEnergy } from "./demo/lennard-jones.js";
+import { bulk, slabs, slabTable, type BulkToSlabsOutput } from "@latticework/recipes";
 
-export const fanOut = defineFlow({
-  name: "demo.fcc-lattice-sum",
-  description: "Lennard-Jones energy per atom of an fcc crystal, one job per neighbour shell.",
-  input: LJParams.extend({
-    /** Nearest-neighbour distance in units of sigma (default: the pair minimum 2^(1/6)). */
-    nearestNeighbour: z.number().positive().default(2 ** (1 / 6)),
-    /** Cut-off radius in units of sigma. */
-    cutoff: z.number().positive().default(3),
+export const bulkToSlabs = defineFlow({
+  name: "examples.bulk-to-slabs",
+  description: "Bulk fcc metal -> all slabs up to maxIndex, relaxed in parallel with EMT, surface energies.",
+  input: z.object({
+    element: z.enum(["Cu", "Al", "Ag", "Au", "Ni", "Pd", "Pt"]).default("Cu"),
+    maxIndex: z.number().int().min(1).max(3).default(1),
+    /** Relax the bulk cell first (quacc cuts from the input cell, so this is off by default). */
+    relaxBulk: z.boolean().default(false),
   }),
+  summary: (o: BulkToSlabsOutput) => slabTable(o),
   async run(input, f) {
-    const { epsilon, sigma } = input;
-    const latticeConstant = input.nearestNeighbour * sigma * Math.SQRT2;
-    const { shells } = await f.run(neighbourShells, { latticeConstant, cutoff: input.cutoff * sigma });
-    // The number of calls is decided here, at run time: one job per shell.
-    const parts = await Promise.all(shells.map((s, i) => f.run(shellEnergy, { ...s, epsilon, sigma }, { label: `shell[${i}]` })));
-    const energyPerAtom = parts.reduce((sum, p) => sum + p.energy, 0);
-    return { shells: shells.length, neighbours: shells.reduce((n, s) => n + s.count, 0), energyPerAtom, contributions: parts };
+    return (await f.subflow(slabs.bulkToSlabs, {
+      atoms: bulk(input.element).toJSON(),
+      relaxBulk: input.relaxBulk,
+      makeSlabs: { maxIndex: input.maxIndex },
+    })) as BulkToSlabsOutput;
   },
 });

@@ -12,9 +12,7 @@
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { createRuntime, defineFlow } from "@latticework/core";
-import { bulk } from "@latticework/recipes";
-// When @latticework/recipes re-exports the engines this becomes: import { lammps } from "@latticework/recipes";
-import { lammps } from "../packages/recipes/src/engines/index.js";
+import { bulk, lammps } from "@latticework/recipes";
 
 export const cuLatticeScan = defineFlow({
   name: "demo.lammps-mpi-scan",

@@ -126,7 +126,7 @@ describe("progress display on a real pseudo-terminal", () => {
 
   it("redraws in place with per-job counts, colours unless NO_COLOR", () => {
     const dir = tempDir();
-    const cmd = `cd ${dir} && ${process.execPath} ${BIN} run ${join(REPO, "examples/03-dynamic.ts")}#fanOut`;
+    const cmd = `cd ${dir} && ${process.execPath} ${BIN} run ${join(REPO, "packages/cli/test/fixtures/demo-examples/03-dynamic.ts")}#fanOut`;
     const colour = inPty(cmd, {});
     expect(colour).toContain("\u001b[?25l"); // cursor hidden while live
     expect(colour).toMatch(/\u001b\[\d+F\u001b\[0J/); // moved up and cleared: redraw in place

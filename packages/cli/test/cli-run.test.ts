@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, FIXTURES, json, REPO, tempDir } from "./helpers.js";
 
-const example = (file: string, name: string) => `${join(REPO, "examples", file)}#${name}`;
+const example = (file: string, name: string) => `${join(REPO, "packages/cli/test/fixtures/demo-examples", file)}#${name}`;
 
 /** Independent check for example 3: sum the LJ pair energy over every fcc lattice point directly. */
 function directLatticeSum(nn: number, cutoff: number): { energy: number; neighbours: number; shells: number } {

@@ -29,6 +29,20 @@ export function callerModule(depth = 2): string | undefined {
 }
 
 /**
+ * Jobs defined in this process, by module and name. The worker checks it before importing a module,
+ * so an in-process executor can run jobs of a script that is still evaluating (a script that awaits
+ * its own flow at top level). Shared across copies of core through a global symbol.
+ */
+const registryKey = Symbol.for("latticework.definedJobs");
+const registry: Map<string, Job> = ((globalThis as Record<symbol, unknown>)[registryKey] as Map<string, Job> | undefined) ??
+  ((globalThis as Record<symbol, unknown>)[registryKey] = new Map<string, Job>());
+
+/** A job defined in this process by `module` under `name`, if any. */
+export function definedJob(module: string, name: string): Job | undefined {
+  return registry.get(`${module}\0${name}`);
+}
+
+/**
  * Define a typed job. The name is its stable id: workers on other machines resolve the job by
  * importing the defining module (recorded automatically from the call site, or given as
  * `module: import.meta.url`) and looking for an export whose `name` matches.
@@ -54,5 +68,7 @@ export function defineJob<I extends z.ZodType, O extends z.ZodType>(
   }
   let module = def.module ?? callerModule();
   if (module?.startsWith("file://")) module = fileURLToPath(module);
-  return Object.freeze({ ...def, kind: "job" as const, module });
+  const job = Object.freeze({ ...def, kind: "job" as const, module });
+  if (module) registry.set(`${module}\0${def.name}`, job as unknown as Job);
+  return job;
 }

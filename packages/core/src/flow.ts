@@ -63,7 +63,7 @@ export interface FlowDefinition<I extends z.ZodType, R> {
   description?: string;
   tags?: readonly string[];
   /** Human-readable rendering of the output (e.g. a table) that the CLI prints after a completed run. */
-  summary?: (output: R) => string;
+  summary?(output: R): string;
   run(input: z.output<I>, f: FlowContext): Promise<R>;
 }
 

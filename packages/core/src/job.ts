@@ -48,7 +48,7 @@ export interface JobDefinition<I extends z.ZodType, O extends z.ZodType> {
   /** Human description (shown by the CLI). */
   description?: string;
   /** Human-readable rendering of the output that the CLI prints after a completed one-job run. */
-  summary?: (output: z.output<O>) => string;
+  summary?(output: z.output<O>): string;
   run(input: z.output<I>, ctx: JobContext): Promise<z.input<O>> | z.input<O>;
 }
 

@@ -56,7 +56,12 @@ describe("crash and resume (real processes, real SQLite)", () => {
     }
     child.kill("SIGKILL");
     await exited;
-    expect(lines(log)).toEqual(["step0", "step1"]);
+    // What was committed as completed when the orchestrator died (on a loaded machine the next job may
+    // already have written its side effect: that one was in flight and may legitimately run again).
+    const completedAtKill = (await store.listCalls(runId)).filter((c) => c.state === "completed").map((c) => (c.input as { id: string }).id);
+    expect(completedAtKill.length).toBeGreaterThanOrEqual(2);
+    expect(completedAtKill.length).toBeLessThan(5);
+    for (const id of completedAtKill) expect(lines(log)).toContain(id);
 
     rt = createRuntime({ store, executors: { local: inProcessExecutor() } });
     const before = await store.getRun(runId);
@@ -70,7 +75,11 @@ describe("crash and resume (real processes, real SQLite)", () => {
     const res = await rt.resume(runId);
     expect(res.state).toBe("completed");
     expect(res.output).toEqual({ last: "step4" });
-    expect(lines(log)).toEqual(["step0", "step1", "step2", "step3", "step4"]);
+    const after = lines(log);
+    // completed jobs are never run again; every job ran; only the one in flight at the kill may repeat
+    for (const id of completedAtKill) expect(after.filter((l) => l === id)).toHaveLength(1);
+    expect(new Set(after)).toEqual(new Set(["step0", "step1", "step2", "step3", "step4"]));
+    expect(after.length).toBeLessThanOrEqual(6);
     const calls = await store.listCalls(runId);
     expect(calls.map((c) => c.state)).toEqual(Array(5).fill("completed"));
     // the interrupted call keeps the attempt the dead process started; the re-run is a new attempt
@@ -84,7 +93,7 @@ describe("crash and resume (real processes, real SQLite)", () => {
     // a second resume runs nothing
     const again = await rt.resume(runId);
     expect(again.state).toBe("completed");
-    expect(lines(log)).toHaveLength(5);
+    expect(lines(log)).toEqual(after);
   });
 
   it("cancel from another process: the owning process polls the store flag and stops", async () => {

@@ -65,3 +65,5 @@ export { parseAseJson, formatAseJson, encodeAseAtoms } from "./io/ase-json.js";
 export { readStructure, writeStructure, readFrames, detectFormat, parseStructures, formatStructures, normaliseFormat } from "./io/structure-io.js";
 export type { StructureFormat } from "./io/structure-io.js";
 export { InputError } from "./atoms/input-error.js";
+export { lammps, lammpsInput, lammpsData, parseLammpsLog, parseLammpsDump, qe, pwInput, parsePwOutput, resolvePseudopotentials, findDataFile } from "./engines/index.js";
+export type { LammpsResults, PwInput, PwResults } from "./engines/index.js";

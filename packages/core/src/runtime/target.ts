@@ -26,8 +26,8 @@ export async function findExportPath(value: AnyFlow | Job): Promise<{ module: st
     mod = await Promise.race([
       importModule(value.module),
       new Promise<undefined>((resolve) => {
+        // Not unref'd: a script awaiting its own run at top level has nothing else holding the event loop.
         timer = setTimeout(() => resolve(undefined), 200);
-        timer.unref();
       }),
     ]);
   } catch {

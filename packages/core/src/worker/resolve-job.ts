@@ -1,3 +1,5 @@
+import { definedJob } from "../define-job.js";
+import { fileURLToPath } from "node:url";
 import type { Job } from "../job.js";
 import { JobNotFoundError } from "../errors.js";
 import { importModule } from "./import-module.js";
@@ -71,6 +73,8 @@ function loadModule(module: string): Promise<Record<string, unknown>> {
  * ```
  */
 export async function resolveJob(module: string, name: string): Promise<Job> {
+  const defined = definedJob(module.startsWith("file://") ? fileURLToPath(module) : module, name);
+  if (defined) return defined;
   let exports: Record<string, unknown>;
   try {
     exports = await loadModule(module);

@@ -115,6 +115,7 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
   const signal = controller.signal;
   const onOuterAbort = (): void => controller.abort(new CancelledError(`Job "${job.name}" (task ${spec.taskId}) was cancelled`));
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  if (opts.signal?.aborted) onOuterAbort();
   const limit = timeLimit(spec, job);
   let timer: NodeJS.Timeout | undefined;
   if (limit) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Job } from "@latticework/core";
 import { emt, lj } from "../jobs/emt.js";
+import { lammps, qe } from "../engines/index.js";
 
 /**
  * Calculator job pairs the generic flows (bulkToSlabs, eos.fit) can use, by name. Every pair
@@ -10,6 +11,8 @@ import { emt, lj } from "../jobs/emt.js";
 export const ENGINES: Record<string, { readonly static: Job; readonly relax: Job }> = {
   emt,
   lj,
+  lammps,
+  qe,
 };
 
 /** Register another engine's job pair for the generic flows (e.g. "lammps", "qe"). */
