@@ -12,6 +12,7 @@ import { selectExecutor } from "./routing.js";
 import { ARTIFACT_THRESHOLD, fromRowValue, readJsonArtifact, rowValue } from "./payloads.js";
 import { childRunIdOf, slug } from "./ids.js";
 import { ARTIFACT_DIR_ENV } from "../worker/run-task.js";
+import type { ExecutorShell, ShellCall, ShellResult } from "../executor-shell.js";
 
 /** A call whose inputs resolved (or a reason it cannot run). */
 export type Prepared =
@@ -61,8 +62,41 @@ function failCall(run: FlowRun, kind: "job" | "flow", name: string, callPath: st
   throw new JobFailedError(code, `${kind === "flow" ? "Flow" : "Job"} "${name}" (${callPath}) ${state}: ${error.message}`, { details: { error, callPath, state } });
 }
 
-/** `f.run(job, input)`: resolve inputs, replay or execute through the executor shell, record. */
+/** What {@link startJobCall} hands back: the call's value (replayed), or the attempts to run. */
+type Started =
+  | { replayed: true; value: unknown }
+  | { replayed: false; callKey: string; shell: ExecutorShell; call: ShellCall };
+
+/**
+ * `f.run(job, input)`: resolve inputs, replay or execute through the executor shell, record.
+ * Split in two so that a call waiting for an executor slot (100,000 pending calls) keeps only the
+ * small frame below alive, not every intermediate value of {@link startJobCall}.
+ */
 export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unknown, opts: CallOptions): Promise<unknown> {
+  const started = await startJobCall(run, handle, job, raw, opts);
+  if (started.replayed) return started.value;
+  return finishJobCall(run, handle.callPath, job.name, started.callKey, await started.shell.execute(started.call));
+}
+
+/** Record the outcome of a call's attempts; return its output or throw its failure. */
+async function finishJobCall(run: FlowRun, callPath: string, name: string, callKey: string, result: ShellResult): Promise<unknown> {
+  const store = run.env.store;
+  const { outcome } = result;
+  if (outcome.state === "completed") {
+    const output = outcome.outputRef ? await readJsonArtifact(store, outcome.outputRef.artifact, outcome.outputRef.dir) : outcome.output;
+    store.updateCall(run.runId, callKey, {
+      state: "completed", attempts: result.attempt, output: rowValue(output, outcome.outputRef?.artifact), error: null, endedAt: outcome.endedAt ?? Date.now(),
+    });
+    return output;
+  }
+  return failCall(run, "job", name, callPath, callKey, outcome.state, outcome.error, result.attempt, false);
+}
+
+/** Artifact-directory env of local workers, one object per store directory. */
+const artifactEnvCache = new Map<string, Record<string, string>>();
+
+/** Resolve inputs, replay or record the pending call, and build the shell call (no waiting for slots). */
+async function startJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unknown, opts: CallOptions): Promise<Started> {
   const { env } = run;
   const store = env.store;
   const prep = await run.prepare(handle, "job", job.name, job.input, raw);
@@ -72,7 +106,7 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   const prior = run.prior?.get(callKey);
   if (prior?.state === "completed") {
     if (env.bus.active) env.bus.emit({ type: "task.ended", runId: run.runId, taskId: `${callKey}-${prior.attempts}`, job: job.name, attempt: prior.attempts, state: "completed", at: Date.now(), cached: true });
-    return fromRowValue(store, prior.output);
+    return { replayed: true, value: await fromRowValue(store, prior.output) };
   }
   if (prior && run.mode === "resume" && TERMINAL_FAILED.has(prior.state) && prior.error) {
     return failCall(run, "job", job.name, handle.callPath, callKey, prior.state, prior.error, prior.attempts, false);
@@ -118,11 +152,15 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
   const retry = retryPolicyOf(opts.retry ?? job.retry);
   const dir = `${env.workRoot}/${run.runId}/${slug(opts.label ?? job.name)}-${callKey.slice(0, 10)}`;
   // Local workers may put outputs over 256 KiB straight into the store's artifact directory.
-  const artifactEnv = shell.capabilities.remote ? undefined : { [ARTIFACT_DIR_ENV]: store.artifactDir };
+  let artifactEnv: Record<string, string> | undefined;
+  if (!shell.capabilities.remote) {
+    artifactEnv = artifactEnvCache.get(store.artifactDir);
+    if (!artifactEnv) artifactEnvCache.set(store.artifactDir, (artifactEnv = Object.freeze({ [ARTIFACT_DIR_ENV]: store.artifactDir })));
+  }
   const input = prep.input;
   const inputRef = inputArtifact ? { artifact: inputArtifact, dir: store.artifactDir } : undefined;
   const plugins = env.workerPlugins as string[];
-  const result = await shell.execute({
+  const call: ShellCall = {
     taskId: (attempt) => `${callKey}-${attempt}`,
     spec: (attempt, taskId): TaskSpec => {
       const spec: TaskSpec = {
@@ -137,18 +175,10 @@ export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw
     retry,
     firstAttempt,
     ...(attach ? { attach } : {}),
-    track: (c) => run.track(c),
-    cancelled: () => run.cancelled,
-  });
-  const { outcome } = result;
-  if (outcome.state === "completed") {
-    const output = outcome.outputRef ? await readJsonArtifact(store, outcome.outputRef.artifact, outcome.outputRef.dir) : outcome.output;
-    store.updateCall(run.runId, callKey, {
-      state: "completed", attempts: result.attempt, output: rowValue(output, outcome.outputRef?.artifact), error: null, endedAt: outcome.endedAt ?? Date.now(),
-    });
-    return output;
-  }
-  return failCall(run, "job", job.name, handle.callPath, callKey, outcome.state, outcome.error, result.attempt, false);
+    track: run.trackAttempt,
+    cancelled: run.isCancelled,
+  };
+  return { replayed: false, callKey, shell, call };
 }
 
 const TERMINAL_STATES = new Set<RunState>(["completed", "failed", "cancelled", "timed-out", "lost"]);

@@ -87,6 +87,11 @@ export class FlowRun {
     for (const child of this.#children) child.cancel(reason);
   }
 
+  /** `track`, bound once (shared by every call of the run instead of a closure per call). */
+  readonly trackAttempt = (controller: Abortable): (() => void) => this.track(controller);
+  /** `cancelled`, as a function bound once (shared by every call of the run). */
+  readonly isCancelled = (): boolean => this.#cancelled;
+
   /** Register an attempt (or a back-off wait); it is aborted when the run is cancelled. */
   track(controller: Abortable): () => void {
     if (this.#cancelled) controller.abort(new LatticeworkError("CANCELLED", "Run cancelled"));
