@@ -28,6 +28,26 @@ export const fanOut = defineFlow({
   },
 });
 
+/** One sub-flow of the scale bench: 5 no-op jobs. */
+export const five = defineFlow({
+  name: "bench.five",
+  input: z.object({ k: z.number().int() }),
+  async run({ k }, f) {
+    const outs = await f.map(noop, Array.from({ length: 5 }, (_, i) => ({ i: k * 5 + i })));
+    return { done: outs.length };
+  },
+});
+
+/** `m` concurrent sub-flows of 5 jobs each. */
+export const manySubflows = defineFlow({
+  name: "bench.subflows",
+  input: z.object({ m: z.number().int().positive() }),
+  async run({ m }, f) {
+    const outs = await Promise.all(Array.from({ length: m }, (_, k) => f.subflow(five, { k })));
+    return { done: outs.length };
+  },
+});
+
 export const chain = defineFlow({
   name: "bench.chain",
   input: z.object({ n: z.number().int().positive() }),
@@ -40,7 +60,9 @@ export const chain = defineFlow({
 /** LW_BENCH_WORKER_PROF=<dir>: CPU-profile the pool workers too (diagnostics). */
 const workerProf = process.env.LW_BENCH_WORKER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LW_BENCH_WORKER_PROF}`] : [];
 
-async function ours(n: number, hops: number, log: (m: string) => void): Promise<{ jobsPerSec: number; msPerHop: number }> {
+interface Ours { jobsPerSec: number; msPerHop: number; bigN: number; bigMs: number; peakRssMb: number; subflows: number; subflowMs: number; subflowErrors: number }
+
+async function ours(n: number, hops: number, bigN: number, subflows: number, log: (m: string) => void): Promise<Ours> {
   const dir = mkdtempSync(join(tmpdir(), "lw-bench-local-"));
   const rt = createRuntime({ store: new SqliteRunStore({ dir: join(dir, "store") }), executors: { local: local({ workers: 2, nodeArgs: workerProf }) }, workRoot: join(dir, "work") });
   try {
@@ -55,7 +77,20 @@ async function ours(n: number, hops: number, log: (m: string) => void): Promise<
     const chainMs = performance.now() - t0;
     if (c.state !== "completed") throw new Error(`chain run ${c.state}`);
     log(`ours: chain of ${hops} in ${chainMs.toFixed(0)} ms`);
-    return { jobsPerSec: n / (fanMs / 1000), msPerHop: chainMs / hops };
+    // Scale: one flow of bigN jobs; the orchestrator's peak RSS (whole process, so it also covers
+    // the smaller runs above, which stay well below it).
+    t0 = performance.now();
+    const big = await rt.run(fanOut, { n: bigN });
+    const bigMs = performance.now() - t0;
+    if (big.state !== "completed") throw new Error(`scale run ${big.state}: ${JSON.stringify(big.error)}`);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    log(`ours: ${bigN} jobs in ${bigMs.toFixed(0)} ms, orchestrator peak RSS ${peakRssMb.toFixed(0)} MB`);
+    t0 = performance.now();
+    const sub = await rt.run(manySubflows, { m: subflows });
+    const subflowMs = performance.now() - t0;
+    const subflowErrors = sub.failures.length + (sub.state === "completed" ? 0 : 1);
+    log(`ours: ${subflows} concurrent sub-flows x 5 jobs in ${subflowMs.toFixed(0)} ms, ${sub.state}, ${sub.failures.length} failure(s)`);
+    return { jobsPerSec: n / (fanMs / 1000), msPerHop: chainMs / hops, bigN, bigMs, peakRssMb, subflows, subflowMs, subflowErrors };
   } finally {
     await rt.close();
     rmSync(dir, { recursive: true, force: true });
@@ -100,8 +135,9 @@ function dask(n: number, hops: number): { jobsPerSec: number; msPerHop: number }
 export const run: BenchSuite = async ({ quick, log }) => {
   const n = quick ? 2000 : 10_000;
   const hops = quick ? 200 : 1000;
-  const o = await ours(n, hops, log);
-  const d = dask(n, hops);
+  const o = await ours(n, hops, quick ? 20_000 : 100_000, quick ? 400 : 2000, log);
+  // LW_BENCH_NO_PEER=1: skip Dask (profiling runs).
+  const d = process.env.LW_BENCH_NO_PEER ? { error: "skipped (LW_BENCH_NO_PEER)" } : dask(n, hops);
   const peer = "error" in d ? undefined : d;
   if ("error" in d) log(`dask: ${d.error}`);
   else log(`dask: ${d.jobsPerSec.toFixed(0)} jobs/s, ${d.msPerHop.toFixed(2)} ms/hop`);
@@ -115,6 +151,14 @@ export const run: BenchSuite = async ({ quick, log }) => {
       suite: "local-fanout", metric: `chain of ${hops} dependent jobs`, unit: "ms/hop", ours: o.msPerHop,
       ...(peer ? { peer: peer.msPerHop, peerName: "Dask LocalCluster (2 workers)", ratio: peer.msPerHop / o.msPerHop, ratioNote: "Dask/ours, higher is better" } : {}),
       target: "<= 1 ms per hop", pass: o.msPerHop <= 1,
+    },
+    {
+      suite: "local-fanout", metric: `orchestrator peak RSS, flow of ${o.bigN} no-op jobs (${(o.bigN / (o.bigMs / 1000)).toFixed(0)} jobs/s)`, unit: "MB", ours: o.peakRssMb,
+      target: "< 1 GB", pass: o.peakRssMb < 1024,
+    },
+    {
+      suite: "local-fanout", metric: `${o.subflows} concurrent sub-flows x 5 jobs: errors (${o.subflowMs.toFixed(0)} ms)`, unit: "errors", ours: o.subflowErrors,
+      target: "0 errors", pass: o.subflowErrors === 0,
     },
   ];
   return rows;
