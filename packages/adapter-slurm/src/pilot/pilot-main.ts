@@ -149,6 +149,9 @@ async function main(): Promise<number> {
   };
   const hbTimer = setInterval(() => void beat().catch(() => {}), cfg.heartbeatSeconds * 1000);
   await beat();
+  // Start one persistent worker per slot up front (node + tsx start-up is paid once, before work).
+  await Promise.all(Array.from({ length: totalSlots }, () => spawnWorker().ready));
+  log(`${totalSlots} workers ready on ${hosts.map((h) => h.host).join(",")}`);
 
   let wakeFn: (() => void) | undefined;
   const wake = () => wakeFn?.();

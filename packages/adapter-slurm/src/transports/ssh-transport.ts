@@ -321,8 +321,12 @@ export class SshTransport implements SlurmTransport {
     throw new TransportError("TRANSPORT_ERROR", `[slurm] SFTP ${what} on ${this.id} failed: ${String((lastErr as Error)?.message ?? lastErr)}`, { cause: lastErr });
   }
 
+  /** Directories known to exist (saves one remote `mkdir -p` per staged file). */
+  readonly #dirs = new Set<string>();
+
   async writeFile(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-    await this.mkdirp(posix.dirname(path));
+    const dir = posix.dirname(path);
+    if (!this.#dirs.has(dir)) await this.mkdirp(dir);
     const tmp = `${path}.${Math.random().toString(36).slice(2)}.tmp`;
     await this.#withSftp(`write ${path}`, (s) =>
       new Promise<void>((resolve, reject) =>
@@ -346,8 +350,10 @@ export class SshTransport implements SlurmTransport {
   }
 
   async mkdirp(path: string, mode = 0o700): Promise<void> {
+    if (this.#dirs.has(path)) return;
     const r = await this.exec(["mkdir", "-p", "-m", mode.toString(8), "--", path]);
     if (r.exitCode !== 0) throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot create ${path} on ${this.id}: ${r.stderr.trim()}`);
+    this.#dirs.add(path);
   }
 
   async list(dir: string): Promise<string[]> {
