@@ -138,16 +138,31 @@ export class ExecutorShell {
     this.#bus.emit(event);
   }
 
-  /** Run every attempt of a call (re-attach first when asked), retrying failures per policy. */
-  async execute(call: ShellCall): Promise<ShellResult> {
+  /**
+   * Run every attempt of a call (re-attach first when asked), retrying failures per policy. A call
+   * waiting for a slot holds only a queued resolver (no suspended async frame): with 100,000
+   * pending calls that is most of the orchestrator's memory.
+   */
+  execute(call: ShellCall): Promise<ShellResult> {
+    if (this.#inFlight < this.#window) {
+      this.#inFlight++;
+      return this.#execute(call);
+    }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#execute(call));
+  }
+
+  /** The attempts of a call; entered holding a slot for the first attempt. */
+  async #execute(call: ShellCall): Promise<ShellResult> {
     let attempt = call.firstAttempt;
     let attach = call.attach && this.capabilities.attach && this.#executor.attach ? call.attach : undefined;
     if (attach) attempt = attach.attempt;
     const lastAllowed = call.firstAttempt + call.retry.retries;
-    for (;;) {
+    for (let holding = true; ; holding = false) {
       const taskId = attach ? attach.taskId : call.taskId(attempt);
-      const wait = this.#acquire();
-      if (wait) await wait;
+      if (!holding) {
+        const wait = this.#acquire();
+        if (wait) await wait;
+      }
       // Built after a slot is free: the deadline counts from submission, not from queueing.
       const spec = call.spec(attempt, taskId);
       let outcome: TaskOutcome;
