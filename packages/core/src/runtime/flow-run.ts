@@ -87,6 +87,10 @@ export class FlowRun {
     for (const child of this.#children) child.cancel(reason);
   }
 
+  /** One call settled (shared by every call instead of a closure per call). */
+  readonly #callSettled = (): void => {
+    if (--this.#pending === 0 && this.#idle) this.#idle();
+  };
   /** `track`, bound once (shared by every call of the run instead of a closure per call). */
   readonly trackAttempt = (controller: Abortable): (() => void) => this.track(controller);
   /** `cancelled`, as a function bound once (shared by every call of the run). */
@@ -122,11 +126,8 @@ export class FlowRun {
     this.#pending++;
     const promise = work(handle);
     handle.promise = promise;
-    const done = (): void => {
-      if (--this.#pending === 0 && this.#idle) this.#idle();
-    };
     // Also marks the promise as handled: a failed call nobody awaits is recorded, not thrown.
-    promise.then(done, done);
+    promise.then(this.#callSettled, this.#callSettled);
     return toRunPromise(promise, handle);
   }
 
