@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import { LatticeworkError, type JobResources } from "@latticework/core";
+import { LatticeworkError, workerEntryPath, workerNodeArgs, type JobResources } from "@latticework/core";
 import { shExport, shJoin, shQuote } from "./shell-quote.js";
 import { parseSlurmOptions, type ResolvedSlurmOptions } from "./options.js";
 
@@ -182,13 +182,13 @@ export function renderSlurmScript(args: {
   const root = options.remote.workRoot ?? posix.join(process.cwd(), ".latticework", "slurm");
   const dir = posix.join(root, executorName, taskId);
   const files = taskFiles(dir);
-  const worker = options.remote.workerEntry ?? args.workerEntry ?? "<core>/dist/worker/main.js";
+  const worker = options.remote.workerEntry ?? args.workerEntry ?? workerEntryPath();
   return renderBatchScript({
     jobName: slurmJobName(options.jobNamePrefix, executorName, taskId),
     resources: { ...(args.job.resources ?? {}), ...(args.resources ?? {}) },
     options,
     workdir: dir,
-    command: workerCommand(options.remote.node, options.remote.nodeArgs ?? args.nodeArgs ?? [], worker, files.spec),
+    command: workerCommand(options.remote.node, options.remote.nodeArgs ?? args.nodeArgs ?? workerNodeArgs(), worker, files.spec),
     stdoutPath: files.stdout,
     stderrPath: files.stderr,
     exitCodePath: files.exitCode,
