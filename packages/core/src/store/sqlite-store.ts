@@ -30,6 +30,8 @@ export type SqliteRunStoreOptions = z.input<typeof SqliteRunStoreOptionsSchema>;
 
 
 const openStores = new Set<SqliteRunStore>();
+/** Queued rows that trigger a commit right away instead of at the end of the tick. */
+const EAGER_COMMIT_ROWS = 2048;
 let exitHooked = false;
 
 /**
@@ -60,6 +62,8 @@ export class SqliteRunStore implements RunStore {
   #db: Db | undefined;
   readonly #queue = new WriteQueue();
   #scheduled = false;
+  /** Set while another process holds the lock (no eager commits until a commit succeeds). */
+  #eagerOff = false;
   #closed = false;
   #errors: unknown[] = [];
   #stats = { commits: 0, writes: 0, busyRetries: 0 };
@@ -186,11 +190,22 @@ export class SqliteRunStore implements RunStore {
   }
 
   #schedule(): void {
+    // A burst (a flow starting 100,000 calls in one tick) commits in bounded batches instead of
+    // holding every encoded row until the next tick: far less transient memory.
+    if (this.#queue.length >= EAGER_COMMIT_ROWS && !this.#eagerOff) {
+      try {
+        this.commitSync();
+      } catch (err) {
+        // Locked by another process: leave it to the end-of-tick commit, which retries with back-off.
+        this.#eagerOff = true;
+        if (!isBusyError(err)) this.#errors.push(err);
+      }
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
-        this.#commit().catch((err: unknown) => this.#errors.push(err));
+        this.#commit().then(() => (this.#eagerOff = false), (err: unknown) => this.#errors.push(err));
       });
     }
   }
