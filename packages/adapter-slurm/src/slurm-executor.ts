@@ -62,6 +62,7 @@ export class SlurmExecutor implements Executor {
   #cmd: SlurmCommands | undefined;
   #worker: { entry: string; nodeArgs: string[] } | undefined;
   readonly #tracked = new Map<string, Tracked>();
+  readonly #queued = new Map<string, string>();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #stopped = false;
@@ -86,6 +87,14 @@ export class SlurmExecutor implements Executor {
     this.#cmd = new SlurmCommands(this.#transport, this.options, this.#log);
     const local = await localWorkerCommand();
     this.#worker = { entry: this.options.remote.workerEntry ?? local.entry, nodeArgs: this.options.remote.nodeArgs ?? local.nodeArgs };
+    // Jobs already in the queue under our tags (an orchestrator that died right after sbatch, before
+    // its store recorded the job id): a resubmission of the same task attempt adopts them instead.
+    try {
+      const prefix = slurmJobName(this.options.jobNamePrefix, this.name, "");
+      for (const r of await this.#cmd.squeue()) if (r.name.startsWith(prefix) && phaseOf(r.state) !== "terminal") this.#queued.set(r.name, r.jobId);
+    } catch (e) {
+      this.#log.warn("[slurm] could not list queued jobs at start", { error: String((e as Error)?.message ?? e) });
+    }
     if ("connect" in this.#transport && typeof this.#transport.connect === "function") await (this.#transport.connect as () => Promise<void>)();
   }
 
@@ -116,7 +125,9 @@ export class SlurmExecutor implements Executor {
     await cmd.transport.writeFile(files.script, script, 0o700);
     let jobId: string;
     try {
-      jobId = await cmd.sbatch(files.script, dir, jobName);
+      const adopted = this.#queued.get(jobName);
+      this.#queued.delete(jobName);
+      jobId = adopted ?? (await cmd.sbatch(files.script, dir, jobName));
     } catch (e) {
       const err = e as Error;
       return {
