@@ -1,3 +1,4 @@
+import { describe, it } from "vitest";
 import { testExecutor } from "@latticework/testing";
 import { SlurmExecutor } from "../src/slurm-executor.js";
 import { SlurmPilotExecutor } from "../src/pilot/pilot-executor.js";
@@ -12,4 +13,8 @@ if (testbedAvailable()) {
     () => new SlurmPilotExecutor({ pollMs: 500, pilot: { nodesPerBlock: 2, maxBlocks: 1, idleTimeoutSeconds: 20, heartbeatSeconds: 1 } }, "conf-pilot"),
     { caseTimeoutMs: 90_000, workRoot: scratch("lw confp") },
   );
+} else {
+  describe("executor conformance on the SLURM testbed", () => {
+    it.skip("needs the testbed: bash testbed/up.sh && source testbed/env.sh", () => {});
+  });
 }
