@@ -60,6 +60,9 @@ export class SshTransport implements SlurmTransport {
     this.#log = hooks.logger ?? noopLogger;
     this.id = `ssh://${options.username}@${options.host}:${options.port}`;
     this.#sem = new Semaphore(Math.max(1, options.maxChannels - 1));
+    if (options.certificatePath) {
+      throw new TransportError("NOT_SUPPORTED", "[slurm] ssh.certificatePath: OpenSSH certificates are not supported yet (the ssh2 library cannot authenticate with them). Remove the option and use a plain key or ssh-agent.");
+    }
   }
 
   #knownHostsFiles(): string[] {
