@@ -13,8 +13,10 @@ ci=${CI:-}
 step() { printf '\n==> %s\n' "$*"; }
 
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci (dependencies missing or stale)"
-  npm ci --no-audit --no-fund || { echo "npm ci failed" >&2; exit 1; }
+  # npm install (not npm ci): it installs the locked versions too, and tolerates lock files from npm 11
+  # that omit other platforms' optional packages (turbo's darwin/windows binaries), where npm ci refuses.
+  step "npm install (dependencies missing or stale)"
+  npm install --no-audit --no-fund || { echo "npm install failed" >&2; exit 1; }
 fi
 
 testbed_ok=0
