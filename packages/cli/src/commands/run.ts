@@ -2,8 +2,7 @@ import { LatticeworkError, ValidationError } from "@latticework/core";
 import type { RunRecord, RunResult, Runtime } from "@latticework/core";
 import { checkExecutorName, closeRuntime, configFor, createUi, openExistingStore, ownerAlive, requireRun, runtimeFor, TERMINAL_RUN_STATES } from "../context.js";
 import type { GlobalOptions, Io, Ui } from "../context.js";
-import { buildInput } from "../input.js";
-import { loadStructure } from "../structure.js";
+import { inputFromFlags } from "../flag-input.js";
 import { parseTarget, resolveTarget } from "../target.js";
 import { printResult } from "../render-result.js";
 
@@ -80,16 +79,7 @@ export async function runCommand(targetText: string, flags: RunFlags, globals: G
   checkExecutorName(flags.executor, config);
   const spec = parseTarget(targetText, config.flows, io.cwd);
   const target = await resolveTarget(spec, io.cwd);
-  const input = await buildInput(
-    {
-      ...(flags.input !== undefined ? { input: flags.input } : {}),
-      set: flags.set ?? [],
-      ...(flags.structure !== undefined ? { structure: flags.structure } : {}),
-      ...(flags.structureKey !== undefined ? { structureKey: flags.structureKey } : {}),
-    },
-    io.cwd,
-    (file) => loadStructure(file, io.cwd),
-  );
+  const input = await inputFromFlags(flags, io.cwd);
   // Validate here too so a bad input is reported before anything is recorded or submitted.
   const parsed = target.value.input.safeParse(input);
   if (!parsed.success) {

@@ -1,9 +1,8 @@
 import { LatticeworkError, ValidationError, workerEntryPath, workerNodeArgs } from "@latticework/core";
 import { configFor } from "../context.js";
 import type { GlobalOptions, Io } from "../context.js";
-import { buildInput } from "../input.js";
 import { importModule } from "../module-loader.js";
-import { loadStructure } from "../structure.js";
+import { inputFromFlags } from "../flag-input.js";
 import { parseTarget, resolveTarget } from "../target.js";
 import { issuesOf } from "../config.js";
 
@@ -89,16 +88,7 @@ export async function slurmScriptCommand(targetText: string, flags: SlurmScriptF
       `[slurm script] ${spec.module}#${spec.exportPath} is a flow ("${target.value.name}"); a batch script is made per job. Name one of its jobs instead.`,
     );
   }
-  const input = await buildInput(
-    {
-      ...(flags.input !== undefined ? { input: flags.input } : {}),
-      set: flags.set ?? [],
-      ...(flags.structure !== undefined ? { structure: flags.structure } : {}),
-      ...(flags.structureKey !== undefined ? { structureKey: flags.structureKey } : {}),
-    },
-    io.cwd,
-    (file) => loadStructure(file, io.cwd),
-  );
+  const input = await inputFromFlags(flags, io.cwd);
   const parsedInput = target.value.input.safeParse(input);
   if (!parsedInput.success) {
     throw new ValidationError(
