@@ -16,6 +16,7 @@ exec 9>"/tmp/latticework-testbed.lock"
 flock 9
 tb_stop_slurm
 tb_kill_pidfile "$TB_SSH/sshd.pid"
+tb_kill_pidfile "$TB_SSH/sshd2.pid"
 tb_kill_pidfile /run/munge/munged.pid
 rm -rf "$TB_SLURM/state" "$TB_SLURM/spool" "$TB_SLURM/run"
 [ "$PURGE" -eq 1 ] && rm -rf "$TB_STATE"

@@ -18,4 +18,11 @@ export LATTICEWORK_TESTBED_SSH_USER=root
 export LATTICEWORK_TESTBED_SSH_KEY="$_lw_tb_dir/.state/ssh/id_ed25519"
 export LATTICEWORK_TESTBED_SSH_KNOWN_HOSTS="$_lw_tb_dir/.state/ssh/known_hosts"
 export LATTICEWORK_TESTBED_SSH_HOST_KEY="$_lw_tb_dir/.state/ssh/ssh_host_ed25519_key.pub"
+# Second sshd: OpenSSH user certificates (id_cert is NOT in authorized_keys; only its certificate logs
+# in) and keyboard-interactive for the MFA user (key + password; the password file is 0600).
+export LATTICEWORK_TESTBED_SSH2_PORT=2223
+export LATTICEWORK_TESTBED_SSH_CERT_KEY="$_lw_tb_dir/.state/ssh/id_cert"
+export LATTICEWORK_TESTBED_SSH_USER_CA="$_lw_tb_dir/.state/ssh/user_ca"
+export LATTICEWORK_TESTBED_MFA_USER=lwmfa
+export LATTICEWORK_TESTBED_MFA_PASSWORD_FILE="$_lw_tb_dir/.state/ssh/mfa_password"
 unset _lw_tb_dir

@@ -11,6 +11,7 @@ show munged /run/munge/munged.pid
 show slurmctld "$TB_SLURM/run/slurmctld.pid"
 for n in $TB_NODES; do show "slurmd-$n" "$TB_SLURM/run/slurmd-$n.pid"; done
 show sshd "$TB_SSH/sshd.pid"
+show sshd2 "$TB_SSH/sshd2.pid"
 if tb_ctld_responds; then
   SLURM_CONF="$TB_SLURM_CONF" sinfo -N -o '%N %P %T %c %E'
   SLURM_CONF="$TB_SLURM_CONF" squeue -o '%i %j %T %D %R' | head -20

@@ -117,5 +117,18 @@ if ! tb_sshd_ok; then
   tb_sshd_ok || tb_die "sshd did not start (see $TB_SSH/sshd.log)"
 fi
 
+# ---------------------------------------------------------------- second sshd (certificates, MFA, jump)
+sshd2_conf_before="$(cat "$TB_SSH/sshd2_config" 2>/dev/null || true)"
+tb_write_ssh2_material
+if [ "$sshd2_conf_before" != "$(cat "$TB_SSH/sshd2_config")" ]; then tb_kill_pidfile "$TB_SSH/sshd2.pid"; fi
+if ! tb_sshd2_ok; then
+  tb_kill_pidfile "$TB_SSH/sshd2.pid"
+  install -d -m 0755 /run/sshd
+  tb_log "starting sshd on 127.0.0.1:$TB_SSH2_PORT (certificates, keyboard-interactive)"
+  /usr/sbin/sshd -f "$TB_SSH/sshd2_config" -E "$TB_SSH/sshd2.log" 9>&-
+  for _ in $(seq 1 50); do tb_sshd2_ok && break; sleep 0.1; done
+  tb_sshd2_ok || tb_die "second sshd did not start (see $TB_SSH/sshd2.log)"
+fi
+
 tb_healthy || tb_die "testbed started but the health check still fails; run testbed/status.sh"
-tb_log "up: $(SLURM_CONF="$TB_SLURM_CONF" sinfo -h -o '%D nodes %T' | tr '\n' ' ')sshd 127.0.0.1:$TB_SSH_PORT"
+tb_log "up: $(SLURM_CONF="$TB_SLURM_CONF" sinfo -h -o '%D nodes %T' | tr '\n' ' ')sshd 127.0.0.1:$TB_SSH_PORT and :$TB_SSH2_PORT"
