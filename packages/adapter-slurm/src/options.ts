@@ -18,7 +18,7 @@ export const SshOptionsSchema = z
     /** Passphrase of the private key; or use `passphraseEnv` to read it from the environment. */
     passphrase: z.string().optional(),
     passphraseEnv: envName.optional(),
-    /** OpenSSH certificate file (`id_ed25519-cert.pub`) used with the private key. */
+    /** OpenSSH user certificate (`id_ed25519-cert.pub`) presented with the private key; default `<privateKeyPath>-cert.pub` when that file exists (as OpenSSH). */
     certificatePath: z.string().min(1).optional(),
     /** ssh-agent socket; default `$SSH_AUTH_SOCK` when `useAgent` is true. */
     agent: z.string().min(1).optional(),
@@ -34,12 +34,18 @@ export const SshOptionsSchema = z
         port: z.number().int().min(1).max(65535).default(22),
         username: z.string().min(1),
         privateKeyPath: z.string().min(1).optional(),
+        passphrase: z.string().optional(),
         passphraseEnv: envName.optional(),
+        /** OpenSSH certificate for the jump host (default `<privateKeyPath>-cert.pub` when present). */
+        certificatePath: z.string().min(1).optional(),
+        agent: z.string().min(1).optional(),
         useAgent: z.boolean().default(false),
+        /** known_hosts for the jump host's key (default: the same files as the target's). */
+        knownHosts: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
       })
       .strict()
       .optional(),
-    /** Try keyboard-interactive (MFA prompts) through the `onPrompt` callback given to the factory. */
+    /** Answer keyboard-interactive (MFA) prompts through the `onPrompt` hook (or the terminal when none); asked once per connection. */
     keyboardInteractive: z.boolean().default(false),
     /** Concurrent channels on the one connection (sshd's MaxSessions is 10 by default). */
     maxChannels: z.number().int().min(1).max(64).default(8),

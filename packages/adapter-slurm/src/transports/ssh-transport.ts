@@ -5,12 +5,13 @@ import { LatticeworkError, TransportError, noopLogger, type ExecOptions, type Ex
 import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
 import type { ResolvedSshOptions } from "../options.js";
 import { shJoin, shQuote, assertEnvName } from "../shell-quote.js";
+import { prepareAuth, SshAuthError, ttyPromptHandler, type HopAuthOptions, type PromptHandler } from "./ssh-auth.js";
 import { checkHostKey, fingerprint, knownHostsLine, knownHostsName } from "./known-hosts.js";
 import type { SlurmTransport } from "./slurm-transport.js";
 import { Semaphore, sleep } from "../util.js";
 
-/** Answers keyboard-interactive prompts (MFA). Called once per (re)connect that asks. */
-export type PromptHandler = (prompts: { prompt: string; echo: boolean }[], info: { host: string; name: string; instructions: string }) => Promise<string[]>;
+export type { PromptHandler } from "./ssh-auth.js";
+export { SshAuthError, ttyPromptHandler } from "./ssh-auth.js";
 
 /** Extra, non-serialisable parts of the SSH set-up. */
 export interface SshHooks {
@@ -60,9 +61,6 @@ export class SshTransport implements SlurmTransport {
     this.#log = hooks.logger ?? noopLogger;
     this.id = `ssh://${options.username}@${options.host}:${options.port}`;
     this.#sem = new Semaphore(Math.max(1, options.maxChannels - 1));
-    if (options.certificatePath) {
-      throw new TransportError("NOT_SUPPORTED", "[slurm] ssh.certificatePath: OpenSSH certificates are not supported yet (the ssh2 library cannot authenticate with them). Remove the option and use a plain key or ssh-agent.");
-    }
   }
 
   #knownHostsFiles(): string[] {
@@ -70,8 +68,8 @@ export class SshTransport implements SlurmTransport {
     return Array.isArray(k) ? k : [k];
   }
 
-  async #verifier(host: string, port: number): Promise<{ verify: (key: Buffer) => boolean; rejection: () => HostKeyError | undefined }> {
-    const files = this.#knownHostsFiles();
+  async #verifier(host: string, port: number, knownHosts?: string | string[]): Promise<{ verify: (key: Buffer) => boolean; rejection: () => HostKeyError | undefined }> {
+    const files = knownHosts ? (Array.isArray(knownHosts) ? knownHosts : [knownHosts]) : this.#knownHostsFiles();
     let content = "";
     for (const f of files) content += `${(await readLocal(f, "utf8").catch(() => ""))}\n`;
     let rejection: HostKeyError | undefined;
@@ -97,71 +95,74 @@ export class SshTransport implements SlurmTransport {
     return { verify, rejection: () => rejection };
   }
 
-  async #authConfig(base: { host: string; port: number; username: string; privateKeyPath?: string | undefined; passphraseEnv?: string | undefined; passphrase?: string | undefined; useAgent: boolean; agent?: string | undefined }): Promise<Partial<ConnectConfig>> {
-    const cfg: Partial<ConnectConfig> = {};
-    if (base.privateKeyPath) {
-      cfg.privateKey = await readLocal(base.privateKeyPath).catch((e: unknown) => {
-        throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot read SSH private key ${base.privateKeyPath}: ${(e as Error).message}`);
+  /** Connect one hop (jump host or target) and authenticate; rejects with a clear error. */
+  async #connectHop(ssh2: Ssh2Module, hop: HopAuthOptions & { knownHosts?: string | string[] | undefined }, extra: Partial<ConnectConfig>, what: string): Promise<Client> {
+    const o = this.#o;
+    const client = new ssh2.Client();
+    const v = await this.#verifier(hop.host, hop.port, hop.knownHosts);
+    const auth = await prepareAuth(ssh2, hop, () => client, this.#hooks.onPrompt ?? (hop.keyboardInteractive ? ttyPromptHandler() : undefined), what);
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", () => resolve());
+      client.once("error", (e: Error & { level?: string }) => {
+        client.end();
+        const rejected = v.rejection();
+        if (rejected) return reject(rejected);
+        if (e.level === "client-authentication" && /authentication methods failed/i.test(e.message)) {
+          return reject(new SshAuthError("TRANSPORT_ERROR", auth.explainFailure(), { cause: e, details: { host: `${hop.host}:${hop.port}` } }));
+        }
+        reject(e);
       });
-      const pass = base.passphrase ?? (base.passphraseEnv ? process.env[base.passphraseEnv] : undefined);
-      if (pass !== undefined) cfg.passphrase = pass;
-    }
-    if (base.useAgent || base.agent) {
-      const sock = base.agent ?? process.env.SSH_AUTH_SOCK;
-      if (!sock) throw new TransportError("CONFIG_INVALID", "[slurm] ssh.useAgent is set but SSH_AUTH_SOCK is empty; start ssh-agent or set ssh.agent");
-      cfg.agent = sock;
-    }
-    return cfg;
+      client.connect({
+        host: hop.host,
+        port: hop.port,
+        username: hop.username,
+        authHandler: auth.authHandler,
+        hostVerifier: v.verify,
+        readyTimeout: o.readyTimeoutMs,
+        keepaliveInterval: o.keepaliveIntervalMs,
+        keepaliveCountMax: 3,
+        ...extra,
+      });
+    });
+    this.connectionCount++;
+    return client;
   }
 
   async #connectOnce(ssh2: Ssh2Module): Promise<Client> {
     const o = this.#o;
     let sock: ConnectConfig["sock"];
+    let jc: Client | undefined;
     if (o.jump) {
       const j = o.jump;
-      const jc = new ssh2.Client();
-      const v = await this.#verifier(j.host, j.port);
-      const auth = await this.#authConfig(j);
-      await new Promise<void>((resolve, reject) => {
-        jc.once("ready", () => resolve());
-        jc.once("error", (e) => reject(v.rejection() ?? e));
-        jc.connect({ host: j.host, port: j.port, username: j.username, ...auth, hostVerifier: v.verify, readyTimeout: o.readyTimeoutMs, keepaliveInterval: o.keepaliveIntervalMs });
-      });
-      this.connectionCount++;
-      this.#jumpClient = jc;
-      sock = await new Promise((resolve, reject) => jc.forwardOut("127.0.0.1", 0, o.host, o.port, (err, stream) => (err ? reject(err) : resolve(stream))));
+      const jumpId = `ssh://${j.username}@${j.host}:${j.port}`;
+      try {
+        jc = await this.#connectHop(ssh2, { ...j, knownHosts: j.knownHosts ?? o.knownHosts }, {}, "ssh.jump");
+      } catch (e) {
+        if (e instanceof LatticeworkError) throw e;
+        throw new TransportError("TRANSPORT_ERROR", `[slurm] Cannot reach the jump host ${jumpId}: ${(e as Error).message}. Check ssh.jump.host and ssh.jump.port, and that the jump host is up.`, { cause: e, details: { jump: true } });
+      }
+      const via = jc;
+      try {
+        sock = await new Promise((resolve, reject) => via.forwardOut("127.0.0.1", 0, o.host, o.port, (err, stream) => (err ? reject(err) : resolve(stream))));
+      } catch (e) {
+        via.end();
+        throw new TransportError("TRANSPORT_ERROR", `[slurm] The jump host ${jumpId} could not open a connection to ${o.host}:${o.port}: ${(e as Error).message}. Check ssh.host and ssh.port as seen from the jump host (and AllowTcpForwarding there).`, { cause: e, details: { jump: true } });
+      }
     }
-    const client = new ssh2.Client();
-    const v = await this.#verifier(o.host, o.port);
-    const auth = await this.#authConfig(o);
-    const config: ConnectConfig = {
-      host: o.host,
-      port: o.port,
-      username: o.username,
-      ...auth,
-      ...(sock ? { sock } : {}),
-      hostVerifier: v.verify,
-      readyTimeout: o.readyTimeoutMs,
-      keepaliveInterval: o.keepaliveIntervalMs,
-      keepaliveCountMax: 3,
-      tryKeyboard: o.keyboardInteractive,
-    };
-    if (o.keyboardInteractive) {
-      client.on("keyboard-interactive", (name, instructions, _lang, prompts, finish) => {
-        const handler = this.#hooks.onPrompt;
-        if (!handler || prompts.length === 0) return finish(prompts.map(() => ""));
-        handler(prompts.map((p) => ({ prompt: p.prompt, echo: p.echo ?? false })), { host: o.host, name, instructions })
-          .then((answers) => finish(answers))
-          .catch(() => finish([]));
-      });
+    try {
+      const client = await this.#connectHop(ssh2, o, sock ? { sock } : {}, "ssh");
+      if (jc) {
+        const j = jc;
+        // The target connection lives inside the jump connection: they end together.
+        client.on("close", () => j.end());
+        j.on("close", () => client.end());
+        this.#jumpClient = j;
+      }
+      return client;
+    } catch (e) {
+      jc?.end();
+      throw e;
     }
-    await new Promise<void>((resolve, reject) => {
-      client.once("ready", () => resolve());
-      client.once("error", (e) => reject(v.rejection() ?? e));
-      client.connect(config);
-    });
-    this.connectionCount++;
-    return client;
   }
 
   async #connection(): Promise<Client> {
@@ -190,7 +191,8 @@ export class SshTransport implements SlurmTransport {
           lastErr = e;
           this.#jumpClient?.end();
           this.#jumpClient = undefined;
-          if (e instanceof HostKeyError || /authentication methods failed/i.test(String((e as Error)?.message))) break;
+          // Wrong keys, passphrases, certificates or host keys: retrying cannot help.
+          if (e instanceof HostKeyError || e instanceof SshAuthError) break;
           if (attempt < this.#o.connectAttempts) {
             const delay = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectBaseMs * 2 ** (attempt - 1));
             this.#log.warn("[slurm] SSH connect failed; retrying", { host: this.id, attempt, delayMs: delay, error: String((e as Error)?.message ?? e) });
