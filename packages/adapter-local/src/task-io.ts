@@ -72,9 +72,15 @@ export class TaskIO {
     if (this.#err !== undefined) closeSync(this.#err);
   }
 
-  /** Fill in stdout/stderr paths of a non-completed outcome and make sure the files exist. */
+  /**
+   * Fill in stdout/stderr paths: on a non-completed outcome always (the files are created), on a
+   * completed one for the files the job wrote (a job that printed nothing has none).
+   */
   annotate(outcome: TaskOutcome): TaskOutcome {
-    if (outcome.state === "completed") return outcome;
+    if (outcome.state === "completed") {
+      if (this.#out === undefined && this.#err === undefined) return outcome;
+      return { ...outcome, ...(this.#out !== undefined ? { stdoutPath: this.stdoutPath } : {}), ...(this.#err !== undefined ? { stderrPath: this.stderrPath } : {}) };
+    }
     try {
       this.ensureFiles();
     } catch {

@@ -9,6 +9,18 @@ import { backoffDelay, shouldRetry, type ResolvedRetryPolicy } from "./retry.js"
 
 /** How long an executor gets to settle an attempt after it was cancelled or timed out. */
 const SETTLE_GRACE_MS = 30_000;
+/**
+ * Attempts of executors that cannot re-attach after a crash get their store row when they end (one
+ * row write instead of three), or once they have been running this long (so `latticework show`
+ * from another process sees long jobs as running).
+ */
+export const ATTEMPT_VISIBLE_AFTER_MS = 1000;
+
+/** An attempt whose row is not written yet (see {@link ATTEMPT_VISIBLE_AFTER_MS}). */
+interface Unwritten {
+  readonly rec: AttemptRecord;
+  readonly at: number;
+}
 
 type Failed = Exclude<TaskOutcome, { state: "completed" }>;
 
@@ -64,6 +76,9 @@ export class ExecutorShell {
   #inFlight = 0;
   #waiting: (() => void)[] = [];
   #waitHead = 0;
+  /** Attempts started but not yet in the store, oldest first (Map keeps insertion order). */
+  readonly #unwritten = new Map<string, Unwritten>();
+  #sweepTimer: NodeJS.Timeout | undefined;
 
   /** `name` is the key the executor is registered under (what the store and routing rules use). */
   constructor(name: string, executor: Executor, deps: { context: ExecutorContext; store: RunStore; bus: EventBus; deadlines: Deadlines }) {
@@ -138,6 +153,49 @@ export class ExecutorShell {
     this.#bus.emit(event);
   }
 
+  /** The executor reported an attempt as running (`task.running`): record it. */
+  noteRunning(taskId: string, at: number): void {
+    const u = this.#unwritten.get(taskId);
+    if (u) {
+      u.rec.state = "running";
+      u.rec.startedAt = at;
+    } else this.#store.updateAttempt(taskId, { state: "running", startedAt: at });
+  }
+
+  /** The executor reported why an attempt waits (`task.waiting`, e.g. a SLURM pending reason). */
+  noteWaiting(taskId: string, reason: string): void {
+    const u = this.#unwritten.get(taskId);
+    if (!u) return this.#store.updateAttempt(taskId, { note: reason });
+    // A scheduler note is only worth having while it is visible: write the attempt now.
+    u.rec.note = reason;
+    this.#writeNow(taskId, u);
+  }
+
+  #writeNow(taskId: string, u: Unwritten): void {
+    this.#unwritten.delete(taskId);
+    this.#store.createAttempt(u.rec);
+    this.#store.updateCall(u.rec.runId, u.rec.callKey, { state: "submitted", attempts: u.rec.attempt, executor: this.#name });
+  }
+
+  /** Write the rows of attempts that have been going for {@link ATTEMPT_VISIBLE_AFTER_MS}. */
+  #sweep(): void {
+    this.#sweepTimer = undefined;
+    const now = Date.now();
+    for (const [taskId, u] of this.#unwritten) {
+      if (u.at + ATTEMPT_VISIBLE_AFTER_MS > now) {
+        this.#armSweep(u.at + ATTEMPT_VISIBLE_AFTER_MS - now);
+        return;
+      }
+      this.#writeNow(taskId, u);
+    }
+  }
+
+  #armSweep(ms = ATTEMPT_VISIBLE_AFTER_MS): void {
+    if (this.#sweepTimer) return;
+    this.#sweepTimer = setTimeout(() => this.#sweep(), ms);
+    this.#sweepTimer.unref();
+  }
+
   /**
    * Run every attempt of a call (re-attach first when asked), retrying failures per policy. A call
    * waiting for a slot holds only a queued resolver (no suspended async frame): with 100,000
@@ -200,13 +258,23 @@ export class ExecutorShell {
     const store = this.#store;
     const now = Date.now();
     const name = this.#name;
+    // An executor that can re-attach needs the attempt (and its native id) in the store at once:
+    // `resume` after a crash finds it there. Any other attempt is written when it ends, unless it
+    // runs long enough to be worth showing as running (see #sweep).
+    let unwritten: Unwritten | undefined;
     if (!attachNativeId) {
-      store.createAttempt({
+      const rec: AttemptRecord = {
         taskId: spec.taskId, runId: spec.runId, callKey: spec.callKey, attempt: spec.attempt, job: spec.job, executor: name, state: "pending",
         nativeId: null, workdir: spec.workdir, stdoutPath: null, stderrPath: null, note: null, error: null, submittedAt: null, startedAt: null, endedAt: null,
-      });
+      };
+      if (this.capabilities.attach) store.createAttempt(rec);
+      else {
+        unwritten = { rec, at: now };
+        this.#unwritten.set(spec.taskId, unwritten);
+        this.#armSweep();
+      }
     }
-    store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: name });
+    if (!unwritten) store.updateCall(spec.runId, spec.callKey, { state: "submitted", attempts: spec.attempt, executor: name });
     if (this.#bus.active) this.#emit({ type: "task.pending", runId: spec.runId, taskId: spec.taskId, job: spec.job, callKey: spec.callKey, attempt: spec.attempt, executor: name, at: now });
 
     // Every abort of this attempt goes through `handle` (run cancel, time-out), so the shell reacts
@@ -239,7 +307,12 @@ export class ExecutorShell {
         ? await (this.#executor.attach as NonNullable<Executor["attach"]>).call(this.#executor, attachNativeId, spec, ctrl.signal)
         : await this.#executor.submit(spec, ctrl.signal);
       const nativeId = submission.nativeId;
-      store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
+      if (unwritten && this.#unwritten.has(spec.taskId)) {
+        const rec = unwritten.rec;
+        if (rec.state === "pending") rec.state = "submitted";
+        rec.nativeId = nativeId;
+        rec.submittedAt = Date.now();
+      } else store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
       if (this.#bus.active) this.#emit({ type: "task.submitted", runId: spec.runId, taskId: spec.taskId, job: spec.job, nativeId, executor: name, at: Date.now() });
       outcome = await this.#settle(submission.outcome, ctrl.signal, handle, nativeId);
     } catch (err) {
@@ -257,11 +330,24 @@ export class ExecutorShell {
       };
     }
     const error = outcome.state === "completed" ? null : outcome.error;
-    const patch: Partial<AttemptRecord> = { state: outcome.state, error, endedAt: outcome.endedAt ?? Date.now() };
-    if (outcome.startedAt !== undefined) patch.startedAt = outcome.startedAt;
-    if (error?.stdoutPath) patch.stdoutPath = error.stdoutPath;
-    if (error?.stderrPath) patch.stderrPath = error.stderrPath;
-    store.updateAttempt(spec.taskId, patch);
+    const logs = error ?? (outcome as Extract<TaskOutcome, { state: "completed" }>);
+    if (unwritten && this.#unwritten.delete(spec.taskId)) {
+      // Never written: one row with the whole attempt.
+      const rec = unwritten.rec;
+      rec.state = outcome.state;
+      rec.error = error;
+      rec.endedAt = outcome.endedAt ?? Date.now();
+      if (outcome.startedAt !== undefined) rec.startedAt = outcome.startedAt;
+      if (logs.stdoutPath) rec.stdoutPath = logs.stdoutPath;
+      if (logs.stderrPath) rec.stderrPath = logs.stderrPath;
+      store.createAttempt(rec);
+    } else {
+      const patch: Partial<AttemptRecord> = { state: outcome.state, error, endedAt: outcome.endedAt ?? Date.now() };
+      if (outcome.startedAt !== undefined) patch.startedAt = outcome.startedAt;
+      if (logs.stdoutPath) patch.stdoutPath = logs.stdoutPath;
+      if (logs.stderrPath) patch.stderrPath = logs.stderrPath;
+      store.updateAttempt(spec.taskId, patch);
+    }
     if (this.#bus.active) {
       const ended = { type: "task.ended", runId: spec.runId, taskId: spec.taskId, job: spec.job, attempt: spec.attempt, state: outcome.state as RunState, at: Date.now() } as Extract<LatticeworkEvent, { type: "task.ended" }>;
       if (error) ended.error = error;

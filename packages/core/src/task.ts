@@ -82,7 +82,12 @@ export type TerminalTaskState = (typeof TERMINAL_TASK_STATES)[number];
 
 /** How one attempt ended. `output` only when completed (already validated by the worker). */
 export const TaskOutcomeSchema = z.discriminatedUnion("state", [
-  z.object({ state: z.literal("completed"), output: z.unknown(), outputRef: z.object({ artifact: z.string(), dir: z.string() }).strict().optional(), startedAt: z.number().optional(), endedAt: z.number().optional() }).strict(),
+  z.object({
+    state: z.literal("completed"), output: z.unknown(), outputRef: z.object({ artifact: z.string(), dir: z.string() }).strict().optional(), startedAt: z.number().optional(), endedAt: z.number().optional(),
+    /** Files holding what the job printed, when it printed anything (recorded on the attempt). */
+    stdoutPath: z.string().optional(),
+    stderrPath: z.string().optional(),
+  }).strict(),
   z.object({ state: z.enum(["failed", "cancelled", "timed-out", "lost"]), error: TaskErrorSchema, startedAt: z.number().optional(), endedAt: z.number().optional() }).strict(),
 ]);
 

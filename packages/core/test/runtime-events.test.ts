@@ -12,6 +12,7 @@ import type { Submission } from "../src/executor.js";
 import type { TaskOutcome, TaskSpec } from "../src/task.js";
 import type { LatticeworkEvent } from "../src/events.js";
 import type { AttemptRecord } from "../src/store/run-store.js";
+import { ATTEMPT_VISIBLE_AFTER_MS } from "../src/executor-shell.js";
 
 let rt: Runtime | undefined;
 afterEach(async () => rt?.close());
@@ -55,6 +56,63 @@ describe("events and attempt rows", () => {
     const [final] = await store.listAttempts(res.runId);
     expect(final).toMatchObject({ state: "completed", nativeId: "job-7" });
     rows = [];
+  });
+
+  it("an executor without attach gets one attempt row per short attempt, written when it ends", async () => {
+    const writes: string[] = [];
+    class CountingStore extends MemoryRunStore {
+      override createAttempt(a: AttemptRecord): void {
+        writes.push(`create:${a.state}`);
+        super.createAttempt(a);
+      }
+      override updateAttempt(taskId: string, patch: Partial<AttemptRecord>): void {
+        writes.push(`update:${patch.state ?? "-"}`);
+        super.updateAttempt(taskId, patch);
+      }
+    }
+    const store = new CountingStore();
+    class Quick extends BaseExecutor {
+      readonly name = "quick";
+      async submit(task: TaskSpec): Promise<Submission> {
+        this.context?.events.emit({ type: "task.running", runId: task.runId, taskId: task.taskId, job: task.job, at: 777, host: "h" });
+        return { nativeId: `q-${task.taskId}`, outcome: Promise.resolve({ state: "completed", output: { sum: 3 }, startedAt: 700, stdoutPath: "/w/stdout.log" }) };
+      }
+    }
+    rt = createRuntime({ store, executors: { quick: new Quick() } });
+    const res = await rt.run(add, { a: 1, b: 2 });
+    expect(res.state).toBe("completed");
+    expect(writes).toEqual(["create:completed"]);
+    const [a] = await store.listAttempts(res.runId);
+    expect(a).toMatchObject({ state: "completed", nativeId: expect.stringMatching(/^q-/), startedAt: 700, stdoutPath: "/w/stdout.log", stderrPath: null, executor: "quick", attempt: 1 });
+    const [call] = await store.listCalls(res.runId);
+    expect(call).toMatchObject({ state: "completed", attempts: 1, executor: "quick" });
+  });
+
+  it("a long attempt of an executor without attach shows up as running while it runs", async () => {
+    const store = new MemoryRunStore();
+    let seen: AttemptRecord[] = [];
+    class Slow extends BaseExecutor {
+      readonly name = "slow";
+      async submit(task: TaskSpec): Promise<Submission> {
+        this.context?.events.emit({ type: "task.running", runId: task.runId, taskId: task.taskId, job: task.job, at: 4242, host: "h" });
+        const outcome = (async (): Promise<TaskOutcome> => {
+          expect(await store.listAttempts(task.runId)).toEqual([]);
+          await sleep(ATTEMPT_VISIBLE_AFTER_MS + 300);
+          seen = await store.listAttempts(task.runId);
+          return { state: "failed", error: { code: "JOB_FAILED", message: "boom", stderrPath: "/w/stderr.log" } };
+        })();
+        return { nativeId: "slow-1", outcome };
+      }
+    }
+    rt = createRuntime({ store, executors: { slow: new Slow() } });
+    const res = await rt.run(add, { a: 1, b: 2 });
+    expect(res.state).toBe("failed");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ state: "running", startedAt: 4242, nativeId: "slow-1" });
+    const all = await store.listAttempts(res.runId);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatchObject({ state: "failed", stderrPath: "/w/stderr.log", error: { code: "JOB_FAILED" } });
+    expect((await store.listCalls(res.runId))[0]).toMatchObject({ state: "failed", attempts: 1 });
   });
 
   it("one DI child container per runtime with core tokens registered; the parent is never written", () => {

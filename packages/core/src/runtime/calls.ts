@@ -52,7 +52,7 @@ function failCall(run: FlowRun, kind: "job" | "flow", name: string, callPath: st
       output: null, error, childRunId: null, createdAt: now, endedAt: now,
     });
   } else {
-    store.updateCall(run.runId, callKey, { state, error, endedAt: now });
+    store.updateCall(run.runId, callKey, attempt > 0 ? { state, error, endedAt: now, attempts: attempt } : { state, error, endedAt: now });
   }
   if (state !== "cancelled") {
     run.reportFailure({ runId: run.runId, callPath, job: name, attempt, state, error });

@@ -75,16 +75,19 @@ class LatticeworkRuntime implements Runtime {
     this.container.register(TOKENS.Launchers, { useFactory: () => createLauncherRegistry() });
     const store = this.store;
     const bus = this.#bus;
-    const executorEvents: EventSink = {
-      emit(e) {
-        if (e.type === "task.running") store.updateAttempt(e.taskId, { state: "running", startedAt: e.at });
-        else if (e.type === "task.waiting") store.updateAttempt(e.taskId, { note: e.reason });
-        if (bus.active) bus.emit(e);
-      },
-    };
     for (const [name, executor] of Object.entries(executors)) {
-      const context = { logger: this.logger.child({ executor: name }), events: executorEvents, stateDir: join(baseDir, "executors", name) };
-      this.#shells.set(name, new ExecutorShell(name, executor, { context, store, bus, deadlines: this.#deadlines }));
+      // The shell records what the executor reports (it holds attempts not yet written).
+      let shell: ExecutorShell | undefined;
+      const events: EventSink = {
+        emit(e) {
+          if (e.type === "task.running") shell?.noteRunning(e.taskId, e.at);
+          else if (e.type === "task.waiting") shell?.noteWaiting(e.taskId, e.reason);
+          if (bus.active) bus.emit(e);
+        },
+      };
+      const context = { logger: this.logger.child({ executor: name }), events, stateDir: join(baseDir, "executors", name) };
+      shell = new ExecutorShell(name, executor, { context, store, bus, deadlines: this.#deadlines });
+      this.#shells.set(name, shell);
     }
     const defaultExecutor = options.defaultExecutor ?? (executors["local"] ? "local" : (names[0] as string));
     const shells = this.#shells;

@@ -22,6 +22,12 @@ export const SqliteRunStoreOptionsSchema = z
     maxBusyWaitMs: z.number().int().positive().default(120_000),
     /** JSON values (inputs, outputs) larger than this go to the artifact directory (bytes). */
     inlineLimitBytes: z.number().int().positive().default(64 * 1024),
+    /**
+     * Longest time (ms) a queued write waits before it is committed. Writes arriving together are
+     * committed in one transaction; larger batches cost far less per row (index pages written once
+     * per commit). 0 commits at the end of every event-loop tick.
+     */
+    commitIntervalMs: z.number().int().nonnegative().max(1000).default(20),
   })
   .strict();
 
@@ -31,7 +37,7 @@ export type SqliteRunStoreOptions = z.input<typeof SqliteRunStoreOptionsSchema>;
 
 const openStores = new Set<SqliteRunStore>();
 /** Queued rows that trigger a commit right away instead of at the end of the tick. */
-const EAGER_COMMIT_ROWS = 2048;
+const EAGER_COMMIT_ROWS = 4096;
 let exitHooked = false;
 
 /**
@@ -203,10 +209,13 @@ export class SqliteRunStore implements RunStore {
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => {
+      const commit = (): void => {
         this.#scheduled = false;
         this.#commit().then(() => (this.#eagerOff = false), (err: unknown) => this.#errors.push(err));
-      });
+      };
+      const ms = this.#options.commitIntervalMs;
+      if (ms > 0) setTimeout(commit, ms);
+      else setImmediate(commit);
     }
   }
 
