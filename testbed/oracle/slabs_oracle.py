@@ -3,9 +3,13 @@
 Emulates quacc's make_slabs_from_bulk defaults (SPEC 4.1) with Debian's pymatgen 2022.11.7:
 generate_all_slabs(max_index, min_slab_size=10, min_vacuum_size=20, center_slab=True), flipped copies
 of asymmetric slabs counted, supercell [ceil(8/|a|), ceil(8/|b|), 1], atoms within z_fix=2 of the
-top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n, "max_normal_search": m|null}]} on stdin; prints per slab the
-Miller index, number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters and the
-sorted atom heights along the surface normal (relative to the lowest atom).
+top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n, "max_normal_search": m|null,
+"kwargs": {...}}]} on stdin, where kwargs may hold generate_all_slabs' bonds (as [[sym1, sym2, dist], ...]),
+max_broken_bonds, symmetrize, repair, lll_reduce, tol, ftol, primitive; prints per slab the Miller index,
+number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters, the sorted atom heights
+along the surface normal (relative to the lowest atom), the 1x1 slab's atomic numbers (sorted), the
+termination shift and the broken-bond count (pymatgen's slab.energy). A task with "crystal_system": true
+returns the spglib crystal system and the distinct Miller indices instead.
 """
 import json
 import math
@@ -14,7 +18,8 @@ import warnings
 
 import numpy as np
 from ase import Atoms
-from pymatgen.core.surface import generate_all_slabs
+from pymatgen.core.surface import generate_all_slabs, get_symmetrically_distinct_miller_indices
+from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 from pymatgen.io.ase import AseAtomsAdaptor
 
 warnings.filterwarnings("ignore")
@@ -28,6 +33,15 @@ def slabs_task(t):
     kw = {}
     if t.get("max_normal_search") is not None:
         kw["max_normal_search"] = t["max_normal_search"]
+    for k, v in (t.get("kwargs") or {}).items():
+        kw[k] = {(b[0], b[1]): b[2] for b in v} if k == "bonds" else v
+    if t.get("crystal_system"):
+        sga = SpacegroupAnalyzer(struct)
+        return {
+            "crystal_system": sga.get_crystal_system(),
+            "space_group": sga.get_space_group_number(),
+            "millers": [list(m) for m in get_symmetrically_distinct_miller_indices(struct, t["max_index"])],
+        }
     for slab in generate_all_slabs(struct, t["max_index"], 10.0, 20.0, center_slab=True, **kw):
         sym = bool(slab.is_symmetric())
         abc = slab.lattice.abc
@@ -51,6 +65,9 @@ def slabs_task(t):
             "angles": list(slab.lattice.angles),
             "heights": sorted((one - one.min()).tolist()),
             "copies": 1 if sym else 2,
+            "numbers": sorted(int(z) for z in slab.atomic_numbers),
+            "shift": float(slab.shift),
+            "energy": float(slab.energy) if slab.energy is not None else None,
         })
     return out
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Atoms } from "../atoms/atoms.js";
 import { chemicalSymbols } from "../atoms/elements.js";
 import { parseOptions } from "../build/options.js";
+import { trigonalLattice } from "../symmetry/crystal-system.js";
 import { surfaceNormal } from "../symmetry/lattice.js";
 import { distinctMillerIndices, type Miller } from "./miller.js";
 import { flipSlab, generateSlabsForMiller, isSymmetricSlab, type PStruct, type RawSlab } from "./slab-generator.js";
@@ -104,7 +105,7 @@ export function makeSlabsFromBulk(bulkAtoms: Atoms, options: MakeSlabsOptions = 
   }
   if (bulkAtoms.length === 0) throw new RangeError("[slabs] the bulk has no atoms");
   const bulkStruct = toPStruct(bulkAtoms);
-  const millers: Miller[] = o.millerIndices ?? distinctMillerIndices(bulkStruct.cell, o.maxIndex, { order: o.millerOrder });
+  const millers: Miller[] = o.millerIndices ?? distinctMillerIndices(bulkStruct.cell, o.maxIndex, { order: o.millerOrder, trigonal: trigonalLattice(bulkStruct) });
   const gen = { ...o, maxNormalSearch: o.maxNormalSearch };
   const bulkJSON = bulkAtoms.toJSON();
   const out: Atoms[] = [];

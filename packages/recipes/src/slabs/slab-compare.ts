@@ -1,40 +1,57 @@
 /** Slab comparison, symmetry test and flipping (pymatgen StructureMatcher / Slab.is_symmetric semantics). */
-import { inv3, norm3 } from "../atoms/linalg3.js";
+import { det3, inv3, norm3 } from "../atoms/linalg3.js";
 import { cartesianRotation, findSymmetryOperations, latticePointGroup, type PeriodicStructure } from "../symmetry/symmetry.js";
 import { reorient, toCart, toFrac, wrap, type PStruct } from "./pstruct.js";
 import type { RawSlab } from "./slab-generator.js";
 
 /**
- * True when two slabs are the same structure up to an isometry of the slab lattice (rotation,
- * inversion, mirror) followed by a translation (pymatgen's StructureMatcher check, restricted to
- * the lattice's own point group, which is what can relate two terminations of one Miller index).
+ * True when two slabs are the same structure in pymatgen's StructureMatcher sense (ltol = stol = tol,
+ * primitive_cell = False, scale = False), restricted to isometries of the slab lattice (rotation,
+ * inversion, mirror): for some isometry and some translation putting an atom onto an atom of the
+ * same species, every atom pairs with a distinct atom of the same species, and after removing the
+ * mean displacement the largest displacement is below tol x (V/N)^(1/3), pymatgen's normalisation by
+ * the free length per atom. With 20 A of vacuum that length is large, so, like pymatgen, terminations
+ * that differ only by small shifts of the outer layers count as one.
  */
 export function sameSlab(x: PStruct, y: PStruct, tol: number): boolean {
   const n = x.numbers.length;
   if (n !== y.numbers.length) return false;
+  const sx = [...x.numbers].sort((a, b) => a - b), sy = [...y.numbers].sort((a, b) => a - b);
+  if (sx.some((z, i) => z !== sy[i])) return false;
+  const free = Math.cbrt(Math.abs(det3(x.cell)) / n);
+  const stol = tol * free;
   const cx = Array.from({ length: n }, (_, i) => toCart(x.cell, x.frac.slice(3 * i, 3 * i + 3)));
   const cy = Array.from({ length: n }, (_, i) => toCart(y.cell, y.frac.slice(3 * i, 3 * i + 3)));
   const invY = inv3(y.cell);
   const maxLen = Math.max(...[0, 1, 2].map((i) => Math.hypot(x.cell[3 * i]!, x.cell[3 * i + 1]!, x.cell[3 * i + 2]!)));
   const rotations = latticePointGroup(x.cell, { tolerance: Math.min(0.05, tol / maxLen) }).map((w) => cartesianRotation(x.cell, w));
-  const tol2 = tol * tol;
+  const minImage = (v: number[]): number[] => toCart(y.cell, toFrac(invY, v).map((q) => q - Math.round(q)));
   const matches = (rot: number[]): boolean => {
     const px = cx.map((r) => [0, 1, 2].map((q) => rot[3 * q]! * r[0] + rot[3 * q + 1]! * r[1] + rot[3 * q + 2]! * r[2]));
     for (let j = 0; j < n; j++) {
       if (y.numbers[j] !== x.numbers[0]) continue;
       const t = cy[j]!.map((v, k) => v - px[0]![k]!);
-      let ok = true;
-      for (let i = 0; i < n && ok; i++) {
+      // candidate pairs within the coarse pre-filter (2 stol), matched greedily by distance
+      const pairs: { i: number; m: number; d: number[]; l: number }[] = [];
+      for (let i = 0; i < n; i++) {
         const p = px[i]!.map((v, k) => v + t[k]!);
-        ok = false;
-        for (let m = 0; m < n && !ok; m++) {
+        for (let m = 0; m < n; m++) {
           if (y.numbers[m] !== x.numbers[i]) continue;
-          const d = toFrac(invY, p.map((v, k) => v - cy[m]![k]!)).map((q) => q - Math.round(q));
-          const c = toCart(y.cell, d);
-          if (c[0] * c[0] + c[1] * c[1] + c[2] * c[2] <= tol2) ok = true;
+          const d = minImage(cy[m]!.map((v, k) => v - p[k]!));
+          const l = norm3(d);
+          if (l < 2 * stol) pairs.push({ i, m, d, l });
         }
       }
-      if (ok) return true;
+      pairs.sort((a, b) => a.l - b.l);
+      const usedX = new Set<number>(), usedY = new Set<number>();
+      const disp: number[][] = [];
+      for (const pr of pairs) {
+        if (usedX.has(pr.i) || usedY.has(pr.m)) continue;
+        usedX.add(pr.i); usedY.add(pr.m); disp.push(pr.d);
+      }
+      if (disp.length !== n) continue;
+      const mean = [0, 1, 2].map((k) => disp.reduce((acc, d) => acc + d[k]!, 0) / n);
+      if (disp.every((d) => norm3(d.map((v, k) => v - mean[k]!)) < stol)) return true;
     }
     return false;
   };
