@@ -56,7 +56,15 @@ export const SshOptionsSchema = z
     reconnectBaseMs: z.number().int().min(0).default(1_000),
     reconnectMaxMs: z.number().int().min(0).default(60_000),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    const hops: [string[], { privateKeyPath?: string | undefined; certificatePath?: string | undefined; passphrase?: string | undefined; passphraseEnv?: string | undefined }][] = [[[], o]];
+    if (o.jump) hops.push([["jump"], o.jump]);
+    for (const [at, h] of hops) {
+      if (h.certificatePath && !h.privateKeyPath) ctx.addIssue({ code: "custom", path: [...at, "certificatePath"], message: "needs privateKeyPath too (the certificate's private key)" });
+      if (h.passphrase !== undefined && h.passphraseEnv) ctx.addIssue({ code: "custom", path: [...at, "passphraseEnv"], message: "give either passphrase or passphraseEnv, not both" });
+    }
+  });
 
 /** Pilot (job packing) options. */
 export const PilotOptionsSchema = z

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LatticeworkError } from "@latticework/core";
 import { SshOptionsSchema } from "../src/options.js";
@@ -172,6 +173,36 @@ describe.runIf(enabled)("keyboard-interactive (PAM, key + password) on the real 
     expect(asked.length).toBe(2);
     expect(t.connectionCount).toBe(2);
     await t.close();
+  });
+
+  it("with no onPrompt, asks on the terminal once (hidden input) and reuses the connection", async () => {
+    const dist = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+    if (!existsSync(dist)) throw new Error(`build adapter-slurm first (npx tsc -p packages/adapter-slurm/tsconfig.build.json): ${dist} is missing`);
+    const dir = scratch("lw sshtty");
+    const script = join(dir, "tty.mjs");
+    writeFileSync(
+      script,
+      `const { SshTransport, SshOptionsSchema } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+const t = new SshTransport(SshOptionsSchema.parse(${JSON.stringify({ ...base(), ...mfa(), keyboardInteractive: true, connectAttempts: 1 })}));
+const a = await t.exec(["id", "-un"]);
+const b = await t.exec(["echo", "second"]);
+console.log("RESULT " + a.stdout.trim() + " " + b.stdout.trim() + " connections=" + t.connectionCount);
+await t.close();
+`,
+    );
+    // `script` gives the child a real pseudo-terminal; the password is typed once after the prompt shows.
+    const child = spawn("script", ["-qec", `${process.execPath} ${JSON.stringify(script)}`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("Password:") && !child.stdin!.writableEnded) child.stdin!.end(`${password()}\n`);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(out).toContain("[127.0.0.1] Password:");
+    expect(out).toContain("RESULT lwmfa second connections=1");
+    expect(out.match(/Password:/g)?.length).toBe(1);
+    expect(out).not.toContain(password());
+    expect(code).toBe(0);
   });
 
   it("without keyboardInteractive the error says the server wants MFA after the key", async () => {
