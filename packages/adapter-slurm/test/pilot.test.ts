@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Heartbeat } from "../src/pilot/layout.js";
@@ -9,6 +9,7 @@ const enabled = testbedAvailable();
 
 describe.runIf(enabled)("pilot executor on the testbed (local transport)", () => {
   const root = scratch("lw pilot");
+  const pilotRoot = join(root, "pilot-root", "pilot", "pilot");
   const ctx = context(root);
   const ex = new SlurmPilotExecutor(
     { pollMs: 500, remote: { workRoot: join(root, "pilot-root") }, pilot: { nodesPerBlock: 2, maxBlocks: 1, walltimeSeconds: 600, idleTimeoutSeconds: 60, drainSeconds: 30, heartbeatSeconds: 1, heartbeatTimeoutSeconds: 8 } },
@@ -26,6 +27,9 @@ describe.runIf(enabled)("pilot executor on the testbed (local transport)", () =>
       else expect(o).toMatchObject({ state: "completed", output: { sum: i + 1 } });
     });
     expect(ex.blocksSubmitted).toBe(1);
+    // done/ files go once the outcomes were handed over (after a short retention).
+    const ids = new Set(tasks.map((t) => `${t.taskId}.json`));
+    await waitFor(() => !readdirSync(join(pilotRoot, "done")).some((n) => ids.has(n)), 20_000, "done/ files of settled tasks deleted");
     const e = await ex.submit(task("slurmtest.echo", { value: 1 }, root), new AbortController().signal);
     const eo = (await e.outcome) as { state: string; output: { placement: { source: string; hosts: { host: string; slots: number }[] } } };
     expect(eo.state).toBe("completed");
@@ -56,10 +60,13 @@ describe.runIf(enabled)("pilot executor on the testbed (local transport)", () =>
     const s = await ex.submit(t, new AbortController().signal);
     await waitFor(() => ctx.events.list.some((e) => e.type === "task.running" && e.taskId === t.taskId), 60_000, "task running in pilot");
     const block = ex.blocks().find((b) => b.state === "running")!;
-    const hb = JSON.parse(readFileSync(join(root, "pilot-root", "pilot", "pilot", "blocks", block.id, "heartbeat.json"), "utf8")) as Heartbeat;
+    const hb = JSON.parse(readFileSync(join(pilotRoot, "blocks", block.id, "heartbeat.json"), "utf8")) as Heartbeat;
     process.kill(hb.pid, "SIGKILL");
     const o = await s.outcome;
     expect(o).toMatchObject({ state: "lost", error: { code: "LOST", retryable: true } });
+    // The dead block's directory is removed; its SLURM log stays under logs/.
+    await waitFor(() => !existsSync(join(pilotRoot, "blocks", block.id)), 10_000, "dead block's directory removed");
+    expect(readFileSync(join(pilotRoot, "logs", `${block.id}.err`), "utf8")).toContain(`[pilot ${block.id}]`);
     const retry = await ex.submit(task("slurmtest.add", { a: 2, b: 2 }, root, { taskId: `${t.taskId}-2`, attempt: 2 }), new AbortController().signal);
     expect(await retry.outcome).toMatchObject({ state: "completed", output: { sum: 4 } });
     expect(ex.blocksSubmitted).toBe(2);

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, type FSWatcher } from "node:fs";
 import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
@@ -15,7 +15,7 @@ import {
   type TaskSpec,
 } from "@latticework/core";
 import { parseSlurmOptions, type ResolvedSlurmOptions, type SlurmOptions } from "../options.js";
-import { renderBatchScript, slurmJobName } from "../sbatch-script.js";
+import { slurmJobName } from "../sbatch-script.js";
 import { SlurmCommands } from "../slurm-commands.js";
 import { phaseOf } from "../states.js";
 import { createTransport } from "../transports/create-transport.js";
@@ -23,7 +23,11 @@ import type { SlurmTransport } from "../transports/slurm-transport.js";
 import { localWorkerCommand } from "../worker-paths.js";
 import { mapPath } from "../staging.js";
 import type { SlurmHooks } from "../slurm-executor.js";
-import { pilotLayout, type Heartbeat, type PilotConfig } from "./layout.js";
+import { pilotLayout, type Heartbeat } from "./layout.js";
+import { blockConfig, blockScript, removeFiles, watchDir } from "./block-files.js";
+
+/** How long a done/ file stays after its outcome was handed to the runtime. */
+const DONE_RETENTION_MS = 2_000;
 
 interface Pending {
   task: TaskSpec;
@@ -74,6 +78,10 @@ export class SlurmPilotExecutor implements Executor {
   #wake: (() => void) | undefined;
   #stopped = false;
   #lastManage = 0;
+  /** done/ files of settled tasks, deleted once the runtime has had time to record them. */
+  #settledFiles: { path: string; at: number }[] = [];
+  #doneWatch: FSWatcher | undefined;
+  #collectWait = 0;
   /** Blocks submitted so far (for tests and benches). */
   blocksSubmitted = 0;
 
@@ -108,7 +116,8 @@ export class SlurmPilotExecutor implements Executor {
       script: this.options.remote.pilotEntry ? posix.join(posix.dirname(this.options.remote.pilotEntry), "pilot-worker.js") : distFile("pilot-worker.js"),
       pilot: this.options.remote.pilotEntry ?? distFile("pilot-main.js"),
     };
-    for (const d of [this.#L.queue, this.#L.done, this.#L.cancel, this.#L.blocks]) await transport.mkdirp(d);
+    for (const d of [this.#L.queue, this.#L.done, this.#L.cancel, this.#L.blocks, this.#L.logs]) await transport.mkdirp(d);
+    this.#watchDone();
     // Blocks of an earlier orchestrator process still in the queue are adopted (resume).
     for (const row of await this.commands.squeue()) {
       const prefix = slurmJobName(this.options.jobNamePrefix, this.name, "block-");
@@ -126,8 +135,9 @@ export class SlurmPilotExecutor implements Executor {
     const workdir = this.options.remote.workRoot ? posix.join(this.#L.root, "work", task.runId, task.taskId) : task.workdir;
     const spec: TaskSpec = { ...task, workdir, outcomePath: posix.join(this.#L.done, `${task.taskId}.json`), module: mapPath(task.module, this.options.remote.pathMap) };
     const outcome = this.#track(task, signal);
-    await t.writeFile(posix.join(this.#L.queue, `${task.taskId}.json`), JSON.stringify(spec));
+    // Loop first: with no block yet, its sbatch goes out before this burst of queue writes.
     this.#ensureLoop();
+    await t.writeFile(posix.join(this.#L.queue, `${task.taskId}.json`), JSON.stringify(spec));
     return { nativeId: `pilot:${task.taskId}`, outcome };
   }
 
@@ -169,9 +179,9 @@ export class SlurmPilotExecutor implements Executor {
       } catch (e) {
         this.#log.warn("[slurm] pilot cycle failed; will retry", { error: String((e as Error)?.message ?? e) });
       }
-      if (this.#pending.size === 0 && this.#blocks.size <= this.options.pilot.minBlocks && this.options.pilot.minBlocks === 0) break;
+      if (this.#pending.size === 0 && this.#blocks.size === 0 && this.options.pilot.minBlocks === 0 && this.#settledFiles.length === 0) break;
       await new Promise<void>((r) => {
-        const t = setTimeout(r, this.#pending.size > 0 ? this.options.pilot.pollMs * 2 : this.options.pollMs);
+        const t = setTimeout(r, this.#pending.size > 0 ? this.#collectWait : this.options.pollMs);
         this.#wake = () => {
           clearTimeout(t);
           r();
@@ -181,10 +191,25 @@ export class SlurmPilotExecutor implements Executor {
     }
   }
 
+  /**
+   * Wake the loop when a file lands in done/ (local transport on a filesystem with inotify). The
+   * listing then waits a few ms so that one cycle collects a burst of outcomes. Without events
+   * (SSH, or NFS written from other hosts) the loop polls: every 2 x pilot.pollMs while outcomes
+   * arrive, backing off to `pollMs` while none do.
+   */
+  #watchDone(): void {
+    if (this.transport.id !== "local" || this.#doneWatch) return;
+    this.#doneWatch = watchDir(this.#L.done, () => {
+      if (this.#pending.size > 0) this.#wake?.();
+    });
+  }
+
   /** Read finished outcomes from done/ (one directory listing per cycle). */
   async #collect(): Promise<void> {
+    await this.#removeSettled(false);
     if (this.#pending.size === 0) return;
     const names = await this.transport.list(this.#L.done);
+    const before = this.#pending.size;
     await Promise.all(
       names.map(async (name) => {
         if (!name.endsWith(".json")) return;
@@ -200,10 +225,26 @@ export class SlurmPilotExecutor implements Executor {
         } catch {
           return; // partially visible on a slow filesystem; next cycle
         }
-        // done/ files stay (another orchestrator may be attached to the same task); the work root can be cleaned later.
         this.#settle(p, o);
+        this.#settledFiles.push({ path, at: Date.now() });
       }),
     );
+    const fast = this.options.pilot.pollMs * 2;
+    const slow = this.#doneWatch ? Math.max(this.options.pollMs, fast) : Math.max(this.options.pilot.idlePollMs, fast);
+    this.#collectWait = this.#pending.size < before ? fast : Math.min(slow, Math.max(fast, this.#collectWait * 2));
+  }
+
+  /**
+   * Delete done/ files of settled outcomes. The runtime records an outcome within an event-loop
+   * tick of the promise resolving (stores commit at least once per tick), so a file is kept for
+   * DONE_RETENTION_MS first: an orchestrator killed in between finds it again when it resumes.
+   */
+  async #removeSettled(all: boolean): Promise<void> {
+    const cutoff = Date.now() - DONE_RETENTION_MS;
+    const due = all ? this.#settledFiles : this.#settledFiles.filter((f) => f.at <= cutoff);
+    if (due.length === 0) return;
+    this.#settledFiles = all ? [] : this.#settledFiles.filter((f) => f.at > cutoff);
+    await removeFiles(this.transport, due.map((f) => f.path)).catch((e: unknown) => this.#log.warn("[slurm] could not delete done/ files", { error: String((e as Error)?.message ?? e) }));
   }
 
   #settle(p: Pending, o: TaskOutcome): void {
@@ -265,7 +306,8 @@ export class SlurmPilotExecutor implements Executor {
     b.state = "gone";
     // Anything the dead pilot claimed but did not finish is lost (retryable); check done/ first.
     await this.#collect();
-    const claimed = await this.transport.list(this.#L.block(b.id).claimed);
+    const B = this.#L.block(b.id);
+    const claimed = await this.transport.list(B.claimed);
     for (const name of claimed) {
       const taskId = name.replace(/\.json$/, "");
       const p = this.#pending.get(taskId);
@@ -276,44 +318,18 @@ export class SlurmPilotExecutor implements Executor {
         endedAt: Date.now(),
       });
     }
+    // The block's directory (claims, heartbeat, script) is not needed any more; its logs stay in logs/.
+    await this.transport.remove(B.dir).catch(() => {});
   }
 
   async #submitBlock(): Promise<void> {
     const id = `${Date.now().toString(36)}-${(this.#blockSeq++).toString(36)}`;
     const B = this.#L.block(id);
-    const o = this.options.pilot;
-    const cfg: PilotConfig = {
-      root: this.#L.root,
-      blockId: id,
-      ...(o.coresPerNode !== undefined ? { coresPerNode: o.coresPerNode } : {}),
-      walltimeSeconds: o.walltimeSeconds,
-      idleTimeoutSeconds: o.idleTimeoutSeconds,
-      drainSeconds: o.drainSeconds,
-      heartbeatSeconds: o.heartbeatSeconds,
-      pollMs: o.pollMs,
-      idlePollMs: o.idlePollMs,
-      workerNodeArgs: this.#worker.nodeArgs,
-      workerScript: this.#worker.script,
-      stdoutPath: B.stdout,
-      stderrPath: B.stderr,
-    };
     const t = this.transport;
     await t.mkdirp(B.claimed);
-    await t.writeFile(B.config, JSON.stringify(cfg));
+    await t.writeFile(B.config, JSON.stringify(blockConfig(this.#L, id, this.options, this.#worker)));
     const jobName = slurmJobName(this.options.jobNamePrefix, this.name, `block-${id}`);
-    const script = renderBatchScript({
-      jobName,
-      // Whole nodes for the pilot; no --cpus-per-task, so nothing leaks into task launches.
-      resources: { nodes: o.nodesPerBlock, walltimeSeconds: o.walltimeSeconds },
-      options: { ...this.options, exclusive: true, skipDirectives: [...this.options.skipDirectives, "--ntasks"] },
-      workdir: B.dir,
-      command: [this.options.remote.node, this.#worker.pilot, B.config],
-      stdoutPath: B.stdout,
-      stderrPath: B.stderr,
-      exitCodePath: B.exitCode,
-      description: `pilot block ${id} of executor ${this.name}`,
-    });
-    await t.writeFile(B.script, script, 0o700);
+    await t.writeFile(B.script, blockScript(this.#L, id, jobName, this.name, this.options, this.#worker.pilot), 0o700);
     const jobId = await this.commands.sbatch(B.script, B.dir, jobName);
     this.blocksSubmitted++;
     this.#blocks.set(id, { id, jobId, state: "pending", lastSeq: -1, lastSeqChange: Date.now(), running: [], own: true });
@@ -341,16 +357,24 @@ export class SlurmPilotExecutor implements Executor {
 
   async dispose(): Promise<void> {
     this.#stopped = true;
+    this.#doneWatch?.close();
     this.#wake?.();
     await this.#loop?.catch(() => {});
     if (this.options.cancelOnDispose && this.#cmd) {
       // Outstanding tasks are cancelled one by one (a shared, adopted block keeps serving others).
       await Promise.all([...this.#pending.keys()].map((taskId) => this.cancel(`pilot:${taskId}`).catch(() => {})));
-      const ids = [...this.#blocks.values()].filter((b) => b.own).map((b) => b.jobId);
-      await this.#cmd.scancel(ids).catch(() => {});
+      const own = [...this.#blocks.values()].filter((b) => b.own);
+      await this.#cmd.scancel(own.map((b) => b.jobId)).catch(() => {});
+      // Their pilots are gone with the allocation; nothing will read their directories again.
+      for (const b of own) await this.#cmd.transport.remove(this.#L.block(b.id).dir).catch(() => {});
     }
     for (const p of [...this.#pending.values()]) {
       this.#settle(p, { state: "cancelled", error: { code: "CANCELLED", message: `[slurm] Executor "${this.name}" was disposed while task ${p.task.taskId} was in flight.` }, endedAt: Date.now() });
+    }
+    if (this.#cmd && this.#settledFiles.length > 0) {
+      // Outcomes settled so far have been handed to the runtime; give its store one more tick.
+      await new Promise((r) => setImmediate(r));
+      await this.#removeSettled(true);
     }
     await this.#cmd?.transport.close();
   }

@@ -3,7 +3,37 @@
  * `runTask` in this process (job modules stay imported, so dispatch costs no process start),
  * writes the outcome atomically, and reports back. Started by pilot-main with tsx's loader.
  */
-import { runTask, writeOutcomeAtomic, type TaskSpec } from "@latticework/core";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { runTask, type TaskOutcome, type TaskSpec } from "@latticework/core";
+
+/**
+ * Write the outcome atomically (temp file + rename, 0600), without fsync: readers need to see
+ * the whole file or none (rename gives that, also on NFS at close), not durability across a power
+ * cut: a node that dies takes its pilot's heartbeat with it and the task is retried as lost.
+ * (core's writeOutcomeAtomic also fsyncs and re-validates: ~1 ms per task here.)
+ */
+async function writeOutcome(path: string, outcome: TaskOutcome): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let f;
+  try {
+    f = await open(tmp, "wx", 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    f = await open(tmp, "wx", 0o600);
+  }
+  try {
+    await f.writeFile(`${JSON.stringify(outcome)}\n`);
+  } finally {
+    await f.close();
+  }
+  await rename(tmp, path).catch(async (e: unknown) => {
+    await rm(tmp, { force: true });
+    throw e;
+  });
+}
 
 type Msg = { type: "run"; spec: TaskSpec } | { type: "cancel"; taskId: string };
 
@@ -33,7 +63,7 @@ process.on("message", (msg: Msg) => {
     }
     controllers.delete(spec.taskId);
     try {
-      await writeOutcomeAtomic(spec.outcomePath!, outcome);
+      await writeOutcome(spec.outcomePath!, outcome);
       process.send?.({ type: "done", taskId: spec.taskId, state: outcome.state });
     } catch (e) {
       process.send?.({ type: "done", taskId: spec.taskId, state: "failed", writeError: (e as Error).message });
