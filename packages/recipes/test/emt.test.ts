@@ -3,6 +3,8 @@ import { Atoms } from "../src/atoms/atoms.js";
 import { EMT } from "../src/calculators/emt.js";
 import { emtCutoff, emtGammas, emtParameters } from "../src/calculators/emt-parameters.js";
 import { fastExp } from "../src/calculators/fast-exp.js";
+import { EmtScratch, emtKernel, type EmtTables } from "../src/calculators/emt-kernel.js";
+import { buildNeighborList } from "../src/neighbor/neighbor-list.js";
 import { LatticeworkError } from "@latticework/core";
 import { fccCubic, fccPrimitive, prng, quaccTestCell, randomStructure, rattledCu32, RUN_SEED } from "./oracle/structures.js";
 
@@ -166,6 +168,47 @@ describe("EMT consistency", () => {
     a.numbers[0] = 79;
     calc.calculate(a);
     expect(calc.calls).toBe(5);
+  });
+});
+
+describe("EMT buffers and kernels", () => {
+  const rand = prng(RUN_SEED + 1);
+  it(`one calculator reused across sizes, element sets and modes equals fresh calculators (seed ${RUN_SEED})`, () => {
+    for (const asapCutoff of [false, true]) {
+      const shared = new EMT({ asapCutoff });
+      const systems = [
+        fccCubic("Cu", 3.61).repeat([3, 3, 3]),
+        rattledCu32(),
+        randomStructure("alloy", rand),
+        fccCubic("Au", 4.08),
+        randomStructure("slab", rand),
+        Atoms.fromSymbols("Cu", [[0, 0, 0]]),
+        fccCubic("Cu", 3.61).repeat([3, 3, 3]),
+        randomStructure("cluster", rand),
+      ];
+      for (const atoms of systems) {
+        const a = shared.calculate(atoms), b = new EMT({ asapCutoff }).calculate(atoms);
+        expect(a.energy).toBe(b.energy);
+        expect(Array.from(a.forces)).toEqual(Array.from(b.forces));
+        expect(Array.from(a.energies)).toEqual(Array.from(b.energies));
+        expect(a.stress && Array.from(a.stress)).toEqual(b.stress && Array.from(b.stress));
+      }
+    }
+  });
+  it("the single-element pass and the mixed pass agree on a pure system", () => {
+    const atoms = rattledCu32();
+    const calc = new EMT();
+    const ref = calc.calculate(atoms);
+    const { tables } = (calc as unknown as { setup: { tables: EmtTables } }).setup;
+    const type = (calc as unknown as { type: Int32Array }).type;
+    const nl = buildNeighborList(atoms.positions, atoms.cell, atoms.pbc, emtCutoff(["Cu"], false).rList);
+    for (const single of [true, false]) {
+      const e = new Float64Array(atoms.length), f = new Float64Array(3 * atoms.length);
+      const w = emtKernel(tables, type, atoms.length, single, nl, new EmtScratch(), e, f);
+      for (let a = 0; a < atoms.length; a++) close(e[a]!, ref.energies[a]!, 1e-13);
+      for (let k = 0; k < f.length; k++) close(f[k]!, ref.forces[k]!, 1e-13);
+      for (let k = 0; k < 6; k++) close(w[k]! / atoms.volume(), ref.stress![k]!, 1e-15);
+    }
   });
 });
 

@@ -158,6 +158,8 @@ export function buildNeighborList(
   const [p0, p1, p2] = pbc;
   // Half stencil: an unordered pair seen from i with bin offset d is seen from j with offset -d, so
   // only offsets d > 0 (lexicographically) are scanned in full, and d = 0 only for k > l in one bin.
+  // Along axis 2 consecutive bins with the same image shift are contiguous in the sorted order, so
+  // each (d0, d1) row of the stencil is scanned as one or a few contiguous runs of atoms.
   for (let b0 = 0; b0 < nb0; b0++) for (let b1 = 0; b1 < nb1; b1++) for (let b2 = 0; b2 < nb2; b2++) {
     const bin = (b0 * nb1 + b1) * nb2 + b2;
     const iStart = count[bin]!, iEnd = count[bin + 1]!;
@@ -168,19 +170,26 @@ export function buildNeighborList(
       for (let d1 = d0 === 0 ? 0 : -m1; d1 <= m1; d1++) {
         let q1 = b1 + d1, s1 = 0;
         if (p1) { s1 = Math.floor(q1 / nb1); q1 -= s1 * nb1; } else if (q1 < 0 || q1 >= nb1) continue;
-        for (let d2 = d0 === 0 && d1 === 0 ? 0 : -m2; d2 <= m2; d2++) {
-          let q2 = b2 + d2, s2 = 0;
-          if (p2) { s2 = Math.floor(q2 / nb2); q2 -= s2 * nb2; } else if (q2 < 0 || q2 >= nb2) continue;
-          const nbin = (q0 * nb1 + q1) * nb2 + q2;
-          const jStart = count[nbin]!, jEnd = count[nbin + 1]!;
+        const row = (q0 * nb1 + q1) * nb2;
+        const half = d0 === 0 && d1 === 0;
+        // absolute axis-2 bin range b2 + lo .. b2 + hi, split into runs of equal image shift
+        let lo = b2 + (half ? 0 : -m2), hi = b2 + m2;
+        if (!p2) { if (lo < 0) lo = 0; if (hi > nb2 - 1) hi = nb2 - 1; }
+        while (lo <= hi) {
+          const s2 = p2 ? Math.floor(lo / nb2) : 0;
+          const runEnd = p2 ? Math.min(hi, (s2 + 1) * nb2 - 1) : hi;
+          const qa = lo - s2 * nb2, qb = runEnd - s2 * nb2;
+          // the run that starts at the i-bin itself (offset 0) only pairs k > l
+          const selfRun = half && lo === b2;
+          lo = runEnd + 1;
+          const jStart = count[row + qa]!, jEnd = count[row + qb + 1]!;
           if (jStart === jEnd) continue;
           const tx = s0 * c0 + s1 * c3 + s2 * c6;
           const ty = s0 * c1 + s1 * c4 + s2 * c7;
           const tz = s0 * c2 + s1 * c5 + s2 * c8;
-          const sameCell = d0 === 0 && d1 === 0 && d2 === 0;
           for (let ii = iStart; ii < iEnd; ii++) {
             const xi = sx[ii]! - tx, yi = sy[ii]! - ty, zi = sz[ii]! - tz;
-            const j0 = sameCell ? ii + 1 : jStart;
+            const j0 = selfRun ? ii + 1 : jStart;
             if (np + (jEnd - j0) > buf.i.length) buf.reserve(np + (jEnd - j0), np);
             const bi = buf.i, bj = buf.j, bd = buf.d, br = buf.r;
             const ai = order[ii]!;
