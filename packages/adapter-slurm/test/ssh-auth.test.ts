@@ -115,6 +115,10 @@ describe.runIf(enabled)("jump host (ProxyJump) through the real sshd", () => {
     expect(t.connectionCount).toBe(2);
     await t.exec(["true"]);
     expect(t.connectionCount).toBe(2);
+    // A cut inside the tunnel: both hops are reopened on next use.
+    t.simulateNetworkCut();
+    await waitFor(async () => (await t.exec(["echo", "back"]).then((r) => r.stdout.trim() === "back").catch(() => false)), 20_000, "reconnect through the jump host");
+    expect(t.connectionCount).toBe(4);
     await t.close();
   });
 
@@ -203,6 +207,11 @@ await t.close();
     expect(out.match(/Password:/g)?.length).toBe(1);
     expect(out).not.toContain(password());
     expect(code).toBe(0);
+  });
+
+  it("keyboardInteractive with no hook and no terminal says how to answer", async () => {
+    expect(process.stdin.isTTY).toBeFalsy();
+    await expectAuthError(make({ ...mfa(), keyboardInteractive: true }), /no onPrompt handler was given \(pass hooks\.onPrompt, or run from a terminal\)/);
   });
 
   it("without keyboardInteractive the error says the server wants MFA after the key", async () => {

@@ -1,4 +1,3 @@
-import { appendFile, readFile as readLocal } from "node:fs/promises";
 import { homedir } from "node:os";
 import { posix } from "node:path";
 import { LatticeworkError, TransportError, noopLogger, type ExecOptions, type ExecResult, type Logger } from "@latticework/core";
@@ -6,7 +5,7 @@ import type { Client, ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
 import type { ResolvedSshOptions } from "../options.js";
 import { shJoin, shQuote, assertEnvName } from "../shell-quote.js";
 import { prepareAuth, SshAuthError, ttyPromptHandler, type HopAuthOptions, type PromptHandler } from "./ssh-auth.js";
-import { checkHostKey, fingerprint, knownHostsLine, knownHostsName } from "./known-hosts.js";
+import { HostKeyError, hostVerifier } from "./host-verifier.js";
 import type { SlurmTransport } from "./slurm-transport.js";
 import { Semaphore, sleep } from "../util.js";
 
@@ -19,8 +18,7 @@ export interface SshHooks {
   logger?: Logger;
 }
 
-/** Thrown when a host key is unknown, changed or revoked. Never retried. */
-export class HostKeyError extends TransportError {}
+export { HostKeyError } from "./host-verifier.js";
 
 type Ssh2Module = typeof import("ssh2");
 
@@ -63,44 +61,12 @@ export class SshTransport implements SlurmTransport {
     this.#sem = new Semaphore(Math.max(1, options.maxChannels - 1));
   }
 
-  #knownHostsFiles(): string[] {
-    const k = this.#o.knownHosts ?? posix.join(homedir(), ".ssh", "known_hosts");
-    return Array.isArray(k) ? k : [k];
-  }
-
-  async #verifier(host: string, port: number, knownHosts?: string | string[]): Promise<{ verify: (key: Buffer) => boolean; rejection: () => HostKeyError | undefined }> {
-    const files = knownHosts ? (Array.isArray(knownHosts) ? knownHosts : [knownHosts]) : this.#knownHostsFiles();
-    let content = "";
-    for (const f of files) content += `${(await readLocal(f, "utf8").catch(() => ""))}\n`;
-    let rejection: HostKeyError | undefined;
-    const verify = (key: Buffer): boolean => {
-      const fp = fingerprint(key);
-      const r = checkHostKey(content, host, port, key);
-      if (r.status === "match") return true;
-      const name = knownHostsName(host, port);
-      if (r.status === "unknown" && this.#o.hostKeyPolicy === "accept-new") {
-        void appendFile(files[0]!, `${knownHostsLine(host, port, key)}\n`, { mode: 0o600 }).catch(() => {});
-        this.#log.warn("[slurm] accepted new SSH host key", { host: name, fingerprint: fp });
-        return true;
-      }
-      const what =
-        r.status === "unknown"
-          ? `is not in ${files.join(", ")}. Verify the fingerprint with the site, then add the key (e.g. \`ssh-keyscan -p ${port} ${host} >> ${files[0]}\`) or set ssh.hostKeyPolicy: "accept-new"`
-          : r.status === "changed"
-            ? `DOES NOT MATCH the key recorded in ${files.join(", ")} (possible man-in-the-middle, or the host was reinstalled). Remove the old entry only after confirming the new fingerprint with the site`
-            : "is marked @revoked in known_hosts";
-      rejection = new HostKeyError("HOST_KEY_REJECTED", `[slurm] SSH host key of ${name} (${fp}) ${what}.`, { details: { host: name, fingerprint: fp, status: r.status } });
-      return false;
-    };
-    return { verify, rejection: () => rejection };
-  }
-
   /** Connect one hop (jump host or target) and authenticate; rejects with a clear error. */
   async #connectHop(ssh2: Ssh2Module, hop: HopAuthOptions & { knownHosts?: string | string[] | undefined }, extra: Partial<ConnectConfig>, what: string): Promise<Client> {
     const o = this.#o;
     const client = new ssh2.Client();
-    const v = await this.#verifier(hop.host, hop.port, hop.knownHosts);
-    const auth = await prepareAuth(ssh2, hop, () => client, this.#hooks.onPrompt ?? (hop.keyboardInteractive ? ttyPromptHandler() : undefined), what);
+    const v = await hostVerifier(hop.knownHosts ?? o.knownHosts ?? posix.join(homedir(), ".ssh", "known_hosts"), hop.host, hop.port, o.hostKeyPolicy, this.#log);
+    const auth = await prepareAuth(ssh2, hop, () => client, this.#hooks.onPrompt ?? (hop.keyboardInteractive && process.stdin.isTTY ? ttyPromptHandler() : undefined), what);
     await new Promise<void>((resolve, reject) => {
       client.once("ready", () => resolve());
       client.once("error", (e: Error & { level?: string }) => {
