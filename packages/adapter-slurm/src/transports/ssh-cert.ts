@@ -198,7 +198,11 @@ export function certificateKey(privateKey: ParsedKey, cert: SshCertificate, clie
   key.sign = (data: Buffer) => {
     const raw = privateKey.sign(data, hash);
     if (raw instanceof Error) return raw;
-    fixNextSignedRequest(client(), sigAlgo, (s) => (cert.baseType.startsWith("ecdsa-") ? derToSsh(s) : s));
+    try {
+      fixNextSignedRequest(client(), sigAlgo, (s) => (cert.baseType.startsWith("ecdsa-") ? derToSsh(s) : s));
+    } catch (e) {
+      return e as Error; // ssh2 reports it as an authentication error and tries the next method
+    }
     return raw;
   };
   return key;
