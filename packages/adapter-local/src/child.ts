@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { TaskOutcome, TaskSpec } from "@latticework/core";
 import { LOG_LEVEL_ENV, RUNNER_ENV, type CancelReason, type ChildMessage, type DoneItem, type ParentMessage } from "./protocol.js";
 import { loadRunner, type RunTaskFn } from "./runner.js";
+import { withLocalPlacement } from "./placement.js";
 import { LEVELS, TaskIO, type LogLevel } from "./task-io.js";
 
 const FLUSH_AT = 16;
@@ -71,7 +72,7 @@ async function runOne(spec: TaskSpec): Promise<void> {
   try {
     io = new TaskIO(spec.workdir, logLevel);
     const taskIO = io;
-    outcome = await als.run(taskIO, () => runTask(spec, { logger: taskIO.logger, signal: entry.ac.signal }));
+    outcome = await als.run(taskIO, () => runTask(withLocalPlacement(spec), { logger: taskIO.logger, signal: entry.ac.signal }));
   } catch (e) {
     // runTask never throws by contract; this is a bug or an unusable workdir
     outcome = { state: "failed", error: { code: "EXECUTOR_ERROR", message: `[local] The worker could not run the task: ${(e as Error)?.message ?? String(e)}`, retryable: false } };

@@ -35,7 +35,7 @@ export class LocalExecutor extends BaseExecutor implements Executor {
     super();
     this.options = parseLocalOptions(options);
     this.name = this.options.name;
-    this.capabilities = Object.freeze({ cancel: true, attach: false, mpi: true, remote: false, timeouts: true, maxConcurrency: this.options.cores });
+    this.capabilities = Object.freeze({ cancel: true, attach: false, mpi: true, remote: false, timeouts: true, maxConcurrency: this.options.cores, sharedSignal: true });
   }
 
   override async start(ctx: ExecutorContext): Promise<void> {

@@ -25,7 +25,8 @@ export interface Entry {
   ac: AbortController | null;
   holdsSlots: boolean;
   resolve(outcome: TaskOutcome): void;
-  unlisten: (() => void) | null;
+  /** Entries of the signal this one listens on (shared by every task given that signal). */
+  listeners: Set<Entry> | null;
 }
 
 /** Tasks that run one after another in one worker, holding `cpus` slots while any remain. */
@@ -93,7 +94,7 @@ export class Pool {
       const e: Entry = {
         spec, id: spec.taskId, cpus, inProcess,
         exclusive: !inProcess && (isolate === "always" || (isolate === "timeouts" && (spec.timeoutMs != null || spec.deadline != null))),
-        status: "queued", lane: null, deadline: null, cancelReason: null, killTimer: null, ac: null, holdsSlots: false, resolve, unlisten: null,
+        status: "queued", lane: null, deadline: null, cancelReason: null, killTimer: null, ac: null, holdsSlots: false, resolve, listeners: null,
       };
       if (this.#broken) return resolve(broken(this.#broken));
       if (this.#entries.has(e.id)) return resolve(broken(`[local] Task id ${e.id} is already in flight; each attempt needs its own taskId.`));
@@ -119,8 +120,7 @@ export class Pool {
       }, { once: true });
     }
     set.add(e);
-    const entries = set;
-    e.unlisten = () => entries.delete(e);
+    e.listeners = set;
   }
 
   /** Stop one attempt (idempotent; unknown or finished ids are ignored). */
@@ -222,8 +222,8 @@ export class Pool {
   #send(lane: Lane, e: Entry): void {
     e.status = "sent";
     e.lane = lane;
-    const spec = e.spec.placement ? e.spec : { ...e.spec, placement: { hosts: [{ host: "localhost", slots: e.cpus }], source: "local" } };
-    lane.worker.sendRun(lane.id, spec);
+    // Sent without a placement: the worker adds the local one (localhost, coresOf(resources) slots).
+    lane.worker.sendRun(lane.id, e.spec);
   }
 
   /** The task is (about to be) executing: report it and start its clock. */
@@ -385,7 +385,8 @@ export class Pool {
     this.#entries.delete(e.id);
     if (e.deadline !== null) this.#deadlines.delete(e);
     if (e.killTimer) clearTimeout(e.killTimer);
-    e.unlisten?.();
+    e.listeners?.delete(e);
+    e.listeners = null;
     if (e.cancelReason && outcome.state !== "completed" && outcome.state !== (e.cancelReason === "timeout" ? "timed-out" : "cancelled")) {
       outcome = { ...stopped(e.cancelReason, `${e.cancelReason === "timeout" ? "Timed out" : "Cancelled"} while running`), ...(outcome.startedAt ? { startedAt: outcome.startedAt } : {}) };
     }

@@ -99,6 +99,22 @@ describe("local pool: slots, persistence, crashes, output capture", () => {
     const err = readFileSync(join(spec.workdir, "stderr.log"), "utf8");
     expect(err).toContain("to-stderr-456");
     expect(err).toContain("WARN logger line");
+    // the completed outcome says where the output is (the runtime records it on the attempt)
+    expect(o).toMatchObject({ stdoutPath: join(spec.workdir, "stdout.log"), stderrPath: join(spec.workdir, "stderr.log") });
+  });
+
+  it("a job that prints nothing gets no output files and no paths on its outcome", async () => {
+    const spec = makeTaskSpec({ job: "lw-testing.noop", input: { i: 1 } }, { workRoot });
+    const o = await (await ex.submit(spec, new AbortController().signal)).outcome;
+    expect(o.state).toBe("completed");
+    expect(o).not.toHaveProperty("stdoutPath");
+    expect(o).not.toHaveProperty("stderrPath");
+    expect(existsSync(join(spec.workdir, "stdout.log"))).toBe(false);
+  });
+
+  it("tasks without a placement run on localhost with one slot per core they take", async () => {
+    const o = await runOn(ex, { job: "lw-testing.placement", input: {}, resources: { cpus: 2 } });
+    expect(outputOf(o)).toEqual({ hosts: 1, slots: 2 });
   });
 
   it("reports task.running events", () => {

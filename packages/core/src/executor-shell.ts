@@ -44,6 +44,12 @@ export interface ShellCall {
   track(attempt: Abortable): () => void;
   /** True once the run was cancelled: no new attempts. */
   cancelled(): boolean;
+  /**
+   * The run's signal (aborted when the run is cancelled). Attempts that need no signal of their
+   * own (no time-out enforced by the shell) hand this one to the executor instead of creating an
+   * AbortController each; they are still aborted one by one through `track`.
+   */
+  signal?: AbortSignal;
   /** Random source for jitter (tests). */
   random?: () => number;
 }
@@ -278,22 +284,18 @@ export class ExecutorShell {
     if (this.#bus.active) this.#emit({ type: "task.pending", runId: spec.runId, taskId: spec.taskId, job: spec.job, callKey: spec.callKey, attempt: spec.attempt, executor: name, at: now });
 
     // Every abort of this attempt goes through `handle` (run cancel, time-out), so the shell reacts
-    // without an event listener per attempt; the executor still gets a real AbortSignal.
-    const ctrl = new AbortController();
-    const handle: AttemptHandle = {
-      onAbort: undefined,
-      abort(reason?: unknown): void {
-        if (ctrl.signal.aborted) return;
-        ctrl.abort(reason);
-        handle.onAbort?.();
-      },
-    };
+    // without an event listener per attempt; the executor still gets a real AbortSignal: its own
+    // when the shell enforces a time-out, else the run's (shared by every attempt of the run).
+    const ownDeadline = !this.capabilities.timeouts && spec.deadline !== null;
+    const ctrl = ownDeadline || !call.signal || this.capabilities.sharedSignal !== true ? new AbortController() : undefined;
+    const signal = ctrl ? ctrl.signal : (call.signal as AbortSignal);
+    const handle = new AttemptHandle(ctrl);
     const untrack = call.track(handle);
     let timedOut = false;
     let submission: Submission | undefined;
     const deadline =
-      !this.capabilities.timeouts && spec.deadline !== null
-        ? this.#deadlines.add(spec.deadline, () => {
+      ownDeadline
+        ? this.#deadlines.add(spec.deadline as number, () => {
             timedOut = true;
             handle.abort(new LatticeworkError("TIMEOUT", `Job "${spec.job}" exceeded its time-out of ${spec.timeoutMs} ms`));
           })
@@ -302,10 +304,10 @@ export class ExecutorShell {
     try {
       if (this.#disposed) throw this.#disposedError();
       await this.start();
-      if (ctrl.signal.aborted) throw ctrl.signal.reason;
+      if (handle.aborted) throw handle.reason;
       submission = attachNativeId
-        ? await (this.#executor.attach as NonNullable<Executor["attach"]>).call(this.#executor, attachNativeId, spec, ctrl.signal)
-        : await this.#executor.submit(spec, ctrl.signal);
+        ? await (this.#executor.attach as NonNullable<Executor["attach"]>).call(this.#executor, attachNativeId, spec, signal)
+        : await this.#executor.submit(spec, signal);
       const nativeId = submission.nativeId;
       if (unwritten && this.#unwritten.has(spec.taskId)) {
         const rec = unwritten.rec;
@@ -314,9 +316,9 @@ export class ExecutorShell {
         rec.submittedAt = Date.now();
       } else store.updateAttempt(spec.taskId, { state: "submitted", nativeId, submittedAt: Date.now() });
       if (this.#bus.active) this.#emit({ type: "task.submitted", runId: spec.runId, taskId: spec.taskId, job: spec.job, nativeId, executor: name, at: Date.now() });
-      outcome = await this.#settle(submission.outcome, ctrl.signal, handle, nativeId);
+      outcome = await this.#settle(submission.outcome, handle, nativeId);
     } catch (err) {
-      outcome = ctrl.signal.aborted ? cancelledOutcome(reasonText(ctrl.signal.reason)) : failedOutcome(err, this.name);
+      outcome = handle.aborted ? cancelledOutcome(reasonText(handle.reason)) : failedOutcome(err, this.name);
     } finally {
       deadline?.cancel();
       untrack();
@@ -360,7 +362,7 @@ export class ExecutorShell {
    * Wait for the outcome. Once the attempt's signal aborts (cancel, time-out), also ask the executor
    * to cancel by native id, and give it a grace period to settle the outcome.
    */
-  #settle(outcome: Promise<TaskOutcome>, signal: AbortSignal, handle: AttemptHandle, nativeId: string): Promise<TaskOutcome> {
+  #settle(outcome: Promise<TaskOutcome>, handle: AttemptHandle, nativeId: string): Promise<TaskOutcome> {
     return new Promise<TaskOutcome>((resolve) => {
       let grace: { cancel(): void } | undefined;
       const onAbort = (): void => {
@@ -368,10 +370,10 @@ export class ExecutorShell {
           .then(() => this.#executor.cancel(nativeId))
           .catch(() => {});
         grace = this.#deadlines.add(Date.now() + SETTLE_GRACE_MS, () =>
-          resolve(cancelledOutcome(`${reasonText(signal.reason)}; executor "${this.name}" did not confirm within ${SETTLE_GRACE_MS / 1000} s`)),
+          resolve(cancelledOutcome(`${reasonText(handle.reason)}; executor "${this.name}" did not confirm within ${SETTLE_GRACE_MS / 1000} s`)),
         );
       };
-      if (signal.aborted) onAbort();
+      if (handle.aborted) onAbort();
       else handle.onAbort = onAbort;
       const settle = (o: TaskOutcome): void => {
         grace?.cancel();
@@ -383,8 +385,22 @@ export class ExecutorShell {
   }
 }
 
-interface AttemptHandle extends Abortable {
-  onAbort: (() => void) | undefined;
+/** The shell's handle on one attempt: aborted by run cancel or time-out (idempotent). */
+class AttemptHandle implements Abortable {
+  aborted = false;
+  reason: unknown = undefined;
+  onAbort: (() => void) | undefined = undefined;
+  readonly #ctrl: AbortController | undefined;
+  constructor(ctrl: AbortController | undefined) {
+    this.#ctrl = ctrl;
+  }
+  abort(reason?: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.#ctrl?.abort(reason);
+    this.onAbort?.();
+  }
 }
 
 function reasonText(reason: unknown): string {

@@ -19,6 +19,12 @@ export interface ExecutorCapabilities {
   readonly timeouts: boolean;
   /** Maximum tasks in flight at once, when bounded (e.g. pool slots); undefined = unbounded. */
   readonly maxConcurrency?: number;
+  /**
+   * The executor keeps no per-task listener on the AbortSignal given to `submit` once the task
+   * ended (e.g. one listener per distinct signal). Then the runtime may hand every attempt of a
+   * run the run's own signal instead of creating an AbortController per attempt. Default false.
+   */
+  readonly sharedSignal?: boolean;
 }
 
 /**

@@ -22,6 +22,8 @@ export type Prepared =
 const TERMINAL_FAILED = new Set<RunState>(["failed", "timed-out", "lost"]);
 
 const NO_TAGS: readonly string[] = Object.freeze([]);
+/** Env of specs without any (shared, frozen: executors copy before adding). */
+const NO_ENV: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NO_RETRY = Object.freeze(resolveRetryPolicy(0));
 const policyCache = new WeakMap<object, ResolvedRetryPolicy>();
 
@@ -165,7 +167,7 @@ async function startJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unk
     spec: (attempt, taskId): TaskSpec => {
       const spec: TaskSpec = {
         v: 1, taskId, runId: run.runId, callKey, job: job.name, module, resources, workdir: `${dir}/a${attempt}`,
-        env: artifactEnv || opts.env ? Object.assign({}, artifactEnv, opts.env) : {}, attempt,
+        env: opts.env ? Object.assign({}, artifactEnv, opts.env) : (artifactEnv ?? NO_ENV), attempt,
         deadline: timeout ? Date.now() + timeout : null, timeoutMs: timeout ?? null, tags: tags as string[], plugins,
       };
       if (inputRef) spec.inputRef = inputRef;
@@ -177,6 +179,7 @@ async function startJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unk
     ...(attach ? { attach } : {}),
     track: run.trackAttempt,
     cancelled: run.isCancelled,
+    signal: run.signal,
   };
   return { replayed: false, callKey, shell, call };
 }
