@@ -18,11 +18,19 @@ import warnings
 
 import numpy as np
 from ase import Atoms
-from pymatgen.core.surface import generate_all_slabs, get_symmetrically_distinct_miller_indices
+from pymatgen.core.surface import SlabGenerator, generate_all_slabs, get_symmetrically_distinct_miller_indices
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 from pymatgen.io.ase import AseAtomsAdaptor
 
 warnings.filterwarnings("ignore")
+
+
+def broken_bonds(struct, slab, kw):
+    """Bonds broken by the slab's termination before the primitive reduction scales slab.energy."""
+    if not kw.get("bonds"):
+        return 0
+    gen = SlabGenerator(struct, slab.miller_index, 10.0, 20.0, max_normal_search=kw.get("max_normal_search"))
+    return sum(1 for r in gen._get_c_ranges(kw["bonds"]) if r[0] <= slab.shift <= r[1])
 
 
 def slabs_task(t):
@@ -43,7 +51,10 @@ def slabs_task(t):
             "millers": [list(m) for m in get_symmetrically_distinct_miller_indices(struct, t["max_index"])],
         }
     for slab in generate_all_slabs(struct, t["max_index"], 10.0, 20.0, center_slab=True, **kw):
-        sym = bool(slab.is_symmetric())
+        try:
+            sym = bool(slab.is_symmetric())
+        except ValueError:  # spglib fails on some repaired slabs (overlapping sites)
+            sym = None
         abc = slab.lattice.abc
         rep = [math.ceil(8.0 / abc[0]), math.ceil(8.0 / abc[1]), 1]
         sc = slab.copy()
@@ -68,6 +79,7 @@ def slabs_task(t):
             "numbers": sorted(int(z) for z in slab.atomic_numbers),
             "shift": float(slab.shift),
             "energy": float(slab.energy) if slab.energy is not None else None,
+            "broken_bonds": broken_bonds(struct, slab, kw),
         })
     return out
 

@@ -1,11 +1,17 @@
 import { z } from "zod";
 import { Atoms } from "../atoms/atoms.js";
-import { chemicalSymbols } from "../atoms/elements.js";
+import { atomicNumber, chemicalSymbols } from "../atoms/elements.js";
 import { parseOptions } from "../build/options.js";
 import { trigonalLattice } from "../symmetry/crystal-system.js";
 import { surfaceNormal } from "../symmetry/lattice.js";
 import { distinctMillerIndices, type Miller } from "./miller.js";
+import type { BondRule } from "./terminations.js";
 import { flipSlab, generateSlabsForMiller, isSymmetricSlab, type PStruct, type RawSlab } from "./slab-generator.js";
+
+const symbolSet = new Set(chemicalSymbols.slice(1));
+const BondSchema = z
+  .tuple([z.string(), z.string(), z.number().positive()])
+  .refine(([a, b]) => symbolSet.has(a) && symbolSet.has(b), { message: 'a bond is [symbol1, symbol2, maxLength] with chemical symbols such as ["Zn", "S", 2.5]' });
 
 const MillerSchema = z.tuple([z.number().int(), z.number().int(), z.number().int()]).refine((m) => m.some((x) => x !== 0), "a Miller index cannot be (0, 0, 0)");
 
@@ -45,10 +51,23 @@ export const MakeSlabsOptionsSchema = z
     ftol: z.number().positive().default(0.1),
     /** Structure matching / primitive-cell tolerance (Angstrom). */
     tol: z.number().positive().default(0.1),
-    /** Tolerance (Angstrom) of the slab symmetry test used by flipAsymmetric. */
+    /** Tolerance (Angstrom) of the slab symmetry test used by flipAsymmetric and symmetrize. */
     symprec: z.number().positive().default(0.1),
+    /**
+     * Bond rules `[symbol1, symbol2, maxLength]` (pymatgen's `bonds={(s1, s2): d}`): a termination
+     * cutting through such bonds breaks them; terminations breaking more than maxBrokenBonds are
+     * dropped (or repaired with `repair`). Slabs are sorted by broken bonds within each Miller index.
+     */
+    bonds: z.array(BondSchema).optional(),
+    /** Largest number of broken bonds a termination may have (pymatgen's max_broken_bonds). */
+    maxBrokenBonds: z.number().int().nonnegative().default(0),
+    /** Repair terminations that break too many bonds by moving whole polyhedra to the other side (needs bonds). */
+    repair: z.boolean().default(false),
+    /** Make asymmetric slabs symmetric by removing sites from one side (non-stoichiometric slabs). */
+    symmetrize: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((o) => !o.repair || (o.bonds?.length ?? 0) > 0, { message: "repair needs bonds: pass bonds, e.g. [[\"P\", \"O\", 3]]", path: ["repair"] });
 
 /** Options of {@link makeSlabsFromBulk} as callers write them. */
 export type MakeSlabsOptions = z.input<typeof MakeSlabsOptionsSchema>;
@@ -61,6 +80,8 @@ export interface SlabInfo {
   supercell: [number, number, number];
   symmetric: boolean;
   flipped: boolean;
+  /** bonds (from the `bonds` rules) broken by this termination; 0 without rules */
+  brokenBonds: number;
   slab_stats: { bulk: ReturnType<Atoms["toJSON"]>; miller_index: Miller; shift: number; scale_factor: number[][] };
 }
 
@@ -106,7 +127,8 @@ export function makeSlabsFromBulk(bulkAtoms: Atoms, options: MakeSlabsOptions = 
   if (bulkAtoms.length === 0) throw new RangeError("[slabs] the bulk has no atoms");
   const bulkStruct = toPStruct(bulkAtoms);
   const millers: Miller[] = o.millerIndices ?? distinctMillerIndices(bulkStruct.cell, o.maxIndex, { order: o.millerOrder, trigonal: trigonalLattice(bulkStruct) });
-  const gen = { ...o, maxNormalSearch: o.maxNormalSearch };
+  const bonds = o.bonds?.map(([a, b, d]): BondRule => [atomicNumber(a), atomicNumber(b), d]);
+  const gen = { ...o, maxNormalSearch: o.maxNormalSearch, bonds, bulkSites: bulkAtoms.length };
   const bulkJSON = bulkAtoms.toJSON();
   const out: Atoms[] = [];
   for (const miller of millers) {
@@ -140,6 +162,7 @@ export function makeSlabsFromBulk(bulkAtoms: Atoms, options: MakeSlabsOptions = 
         supercell: rep,
         symmetric,
         flipped,
+        brokenBonds: slab.brokenBonds,
         slab_stats: { bulk: bulkJSON, miller_index: [...miller] as Miller, shift, scale_factor: rows(slab.scaleFactor) },
       };
       out.push(new Atoms({ numbers: sc.numbers, positions: sc.positions, cell: sc.cell, pbc: true, fixed, info: info as unknown as Record<string, unknown> }));

@@ -7,6 +7,8 @@ import { detInt, gcd, gaussReduce2D, lcmSigned, reciprocalCell, type Mat3 } from
 import type { Miller } from "./miller.js";
 import { reorient, toCart, toFrac, wrap, type PStruct } from "./pstruct.js";
 import { sameSlab } from "./slab-compare.js";
+import { bondCRanges, brokenBondCount, repairBrokenBonds, symmetrizeSlab, type BondRule } from "./terminations.js";
+import { compositionOf, reducedFormula } from "../jobs/formula.js";
 
 export type { PStruct } from "./pstruct.js";
 export { reorient } from "./pstruct.js";
@@ -19,6 +21,10 @@ export interface RawSlab extends PStruct {
   shift: number;
   /** integer matrix: oriented-unit-cell rows in the bulk basis */
   scaleFactor: number[];
+  /** bonds broken by this termination of the oriented unit cell (0 without bond rules) */
+  brokenBonds: number;
+  /** pymatgen's `slab.energy`: brokenBonds scaled by the primitive reduction (atoms after / before); the sort key */
+  bondEnergy: number;
 }
 
 /** Options of {@link generateSlabsForMiller} (pymatgen `SlabGenerator` + `get_slabs` arguments). */
@@ -31,6 +37,17 @@ export interface SlabGeneratorOptions {
   maxNormalSearch?: number | undefined;
   ftol: number;
   tol: number;
+  /** bond rules (atomic numbers and length): terminations breaking more than maxBrokenBonds are dropped or repaired */
+  bonds?: readonly BondRule[] | undefined;
+  maxBrokenBonds?: number | undefined;
+  /** move undercoordinated polyhedra to the other side instead of dropping the termination */
+  repair?: boolean | undefined;
+  /** make asymmetric slabs symmetric by removing sites from one side (non-stoichiometric) */
+  symmetrize?: boolean | undefined;
+  /** number of sites of the bulk cell (symmetrize stops before the slab gets this small) */
+  bulkSites?: number | undefined;
+  /** symmetry tolerance of the symmetrize test (Angstrom) */
+  symprec?: number | undefined;
 }
 
 /** Unit surface normal (Cartesian) of plane (hkl) and the interplanar spacing d_hkl. */
@@ -206,12 +223,16 @@ export function primitiveSlab(s: PStruct, tol: number): PStruct {
   return { cell, frac, numbers };
 }
 
-/** Build the slab of one termination (pymatgen `get_slab`). */
-export function buildSlab(ouc: PStruct, height: number, dhkl: number, shift: number, o: SlabGeneratorOptions): PStruct {
+/** Numbers of OUC layers in the slab and in the vacuum (sizes in Angstrom, or in planes with inUnitPlanes). */
+export function layerCounts(height: number, dhkl: number, o: SlabGeneratorOptions): { nSlab: number; nVac: number } {
   const p = Math.round((height / dhkl) * 1e8) / 1e8;
   const unit = o.inUnitPlanes ? p : height;
-  const nSlab = Math.ceil(o.minSlabSize / unit - 1e-12);
-  const nVac = Math.ceil(o.minVacuumSize / unit - 1e-12);
+  return { nSlab: Math.ceil(o.minSlabSize / unit - 1e-12), nVac: Math.ceil(o.minVacuumSize / unit - 1e-12) };
+}
+
+/** Build the slab of one termination (pymatgen `get_slab`). */
+export function buildSlab(ouc: PStruct, height: number, dhkl: number, shift: number, o: SlabGeneratorOptions): PStruct {
+  const { nSlab, nVac } = layerCounts(height, dhkl, o);
   const nl = nSlab + nVac;
   const cell = [...ouc.cell.slice(0, 6), ...ouc.cell.slice(6, 9).map((x) => x * nl)];
   const frac: number[] = [], numbers: number[] = [];
@@ -233,24 +254,48 @@ export function buildSlab(ouc: PStruct, height: number, dhkl: number, shift: num
   return slab;
 }
 
+/** Keep the first of each group of equal slabs; groups ordered by reduced formula, as pymatgen's StructureMatcher groups them. */
+function dedupe(slabs: RawSlab[], tol: number): RawSlab[] {
+  const keyed = slabs.map((sl, i) => ({ sl, i, f: reducedFormula(compositionOf(sl.numbers)) }));
+  keyed.sort((a, b) => (a.f < b.f ? -1 : a.f > b.f ? 1 : a.i - b.i));
+  const out: RawSlab[] = [];
+  for (const { sl } of keyed) if (!out.some((r) => r.numbers.length === sl.numbers.length && sameSlab(r, sl, tol))) out.push(sl);
+  return out;
+}
+
 /**
- * All distinct slabs of one Miller index (pymatgen `SlabGenerator(...).get_slabs()` without bonds or
- * symmetrize): one per termination, deduplicated.
+ * All distinct slabs of one Miller index (pymatgen `SlabGenerator(...).get_slabs()`): one per
+ * termination; with bond rules, terminations breaking more than maxBrokenBonds bonds are dropped (or
+ * repaired); deduplicated; with symmetrize, asymmetric slabs replaced by their symmetrized versions;
+ * sorted by broken bonds (stable).
  */
 export function generateSlabsForMiller(bulk: PStruct, miller: Miller, o: SlabGeneratorOptions): RawSlab[] {
   const scaleFactor = orientedBasis(bulk.cell, miller, o.maxNormalSearch);
   const ouc = supercellOf(bulk, scaleFactor);
   const { normal, dhkl } = planeNormal(bulk.cell, miller);
   const height = Math.abs(dot3(normal, row3(ouc.cell, 2)));
-  const out: RawSlab[] = [];
+  const ranges = o.bonds?.length ? bondCRanges(ouc, o.bonds) : [];
+  const { nSlab, nVac } = layerCounts(height, dhkl, o);
+  const raw: RawSlab[] = [];
   for (const shift of possibleShifts(ouc, height, o.ftol)) {
+    const brokenBonds = brokenBondCount(ranges, shift);
     let slab = buildSlab(ouc, height, dhkl, shift, o);
+    const before = slab.numbers.length;
     if (o.primitive) slab = primitiveSlab(slab, o.tol);
+    const bondEnergy = (brokenBonds * slab.numbers.length) / before;
     slab = reorient(slab);
-    if (out.some((r) => sameSlab(r, slab, o.tol))) continue;
-    out.push({ ...slab, miller, shift, scaleFactor });
+    if (brokenBonds > (o.maxBrokenBonds ?? 0)) {
+      if (!o.repair || !o.bonds) continue;
+      slab = repairBrokenBonds(slab, ouc, o.bonds, nSlab / (nSlab + nVac));
+    }
+    raw.push({ ...slab, miller, shift, scaleFactor, brokenBonds, bondEnergy });
   }
-  return out;
+  let out = dedupe(raw, o.tol);
+  if (o.symmetrize) {
+    const sym = out.flatMap((sl) => symmetrizeSlab(sl, o.bulkSites ?? bulk.numbers.length, o.symprec ?? 0.1).map((p) => ({ ...sl, ...p })));
+    out = dedupe(sym, o.tol);
+  }
+  return out.sort((a, b) => a.bondEnergy - b.bondEnergy);
 }
 
 /** Volume-free helper: the cell as a row-major Mat3 (exported for tests). */
