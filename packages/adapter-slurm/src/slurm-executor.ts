@@ -12,7 +12,7 @@ import {
   type TaskSpec,
 } from "@latticework/core";
 import { parseSlurmOptions, type ResolvedSlurmOptions, type SlurmOptions } from "./options.js";
-import { renderBatchScript, slurmJobName, taskFiles, workerCommand } from "./sbatch-script.js";
+import { renderBatchScript, slurmJobName, taskFiles, workerCommand, workerNodeArgsFor } from "./sbatch-script.js";
 import { SlurmCommands, SubmitRejectedError } from "./slurm-commands.js";
 import { describePendingReason, normalizeState, outcomeFromSlurm, phaseOf } from "./states.js";
 
@@ -60,11 +60,15 @@ export class SlurmExecutor implements Executor {
   #ctx: ExecutorContext | undefined;
   #transport: SlurmTransport | undefined;
   #cmd: SlurmCommands | undefined;
-  #worker: { entry: string; nodeArgs: string[] } | undefined;
+  #worker: { entry: string; nodeArgs: string[]; configured: boolean } | undefined;
   readonly #tracked = new Map<string, Tracked>();
   readonly #queued = new Map<string, string>();
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  #rearm: ((ms: number) => void) | undefined;
+  #sleepUntil = 0;
+  /** A job was submitted or attached since the last poll started. */
+  #fresh = false;
   #stopped = false;
 
   constructor(options: SlurmOptions = {}, name = "slurm", hooks: SlurmHooks = {}) {
@@ -86,7 +90,7 @@ export class SlurmExecutor implements Executor {
     this.#transport = this.#hooks.transport ?? (await createTransport(this.options, { ...this.#hooks, logger: this.#log }));
     this.#cmd = new SlurmCommands(this.#transport, this.options, this.#log);
     const local = await localWorkerCommand();
-    this.#worker = { entry: this.options.remote.workerEntry ?? local.entry, nodeArgs: this.options.remote.nodeArgs ?? local.nodeArgs };
+    this.#worker = { entry: this.options.remote.workerEntry ?? local.entry, nodeArgs: this.options.remote.nodeArgs ?? local.nodeArgs, configured: this.options.remote.nodeArgs !== undefined };
     // Jobs already in the queue under our tags (an orchestrator that died right after sbatch, before
     // its store recorded the job id): a resubmission of the same task attempt adopts them instead.
     try {
@@ -116,7 +120,7 @@ export class SlurmExecutor implements Executor {
       resources: task.resources,
       options: this.options,
       workdir: dir,
-      command: workerCommand(this.options.remote.node, this.#worker!.nodeArgs, this.#worker!.entry, files.spec),
+      command: workerCommand(this.options.remote.node, workerNodeArgsFor(spec.module, this.#worker!.nodeArgs, this.#worker!.configured ? this.#worker!.nodeArgs : undefined), this.#worker!.entry, files.spec),
       stdoutPath: files.stdout,
       stderrPath: files.stderr,
       exitCodePath: files.exitCode,
@@ -163,8 +167,13 @@ export class SlurmExecutor implements Executor {
     });
   }
 
+  /**
+   * Start the poll loop, or make its next poll come within `pollMs` (a burst of submissions
+   * does not turn into a burst of squeue calls competing with the sbatch calls).
+   */
   #ensureLoop(): void {
-    if (this.#wake) this.#wake();
+    this.#fresh = true;
+    if (this.#sleepUntil - Date.now() > this.options.pollMs) this.#rearm?.(this.options.pollMs);
     if (this.#loop || this.#stopped) return;
     this.#loop = this.#pollLoop().finally(() => {
       this.#loop = undefined;
@@ -173,17 +182,30 @@ export class SlurmExecutor implements Executor {
     });
   }
 
+  /**
+   * Poll cadence: `pollMs` after anything changed or was submitted, then backing off by 1.5x while
+   * nothing changes: up to `maxPollMs` while every job is pending, but to at most 3 x pollMs while
+   * some job runs (a running job's end is what users wait for; one squeue for all jobs is cheap).
+   */
   async #pollLoop(): Promise<void> {
     let interval = this.options.pollMs;
     while (!this.#stopped && this.#tracked.size > 0) {
+      this.#fresh = false;
       await new Promise<void>((r) => {
-        const t = setTimeout(r, interval);
+        let t = setTimeout(r, interval);
+        this.#sleepUntil = Date.now() + interval;
         this.#wake = () => {
           clearTimeout(t);
           r();
         };
+        this.#rearm = (ms) => {
+          clearTimeout(t);
+          t = setTimeout(r, ms);
+          this.#sleepUntil = Date.now() + ms;
+        };
       });
-      this.#wake = undefined;
+      this.#wake = this.#rearm = undefined;
+      this.#sleepUntil = 0;
       if (this.#stopped) break;
       let changed = false;
       try {
@@ -192,7 +214,9 @@ export class SlurmExecutor implements Executor {
         // Controller or connection trouble: never a job failure; back off and try again.
         this.#log.warn("[slurm] status poll failed; will retry", { error: String((e as Error)?.message ?? e) });
       }
-      interval = changed ? this.options.pollMs : Math.min(this.options.maxPollMs, Math.round(interval * 1.5));
+      const running = [...this.#tracked.values()].some((t) => t.running);
+      const cap = running ? Math.min(this.options.maxPollMs, 3 * this.options.pollMs) : this.options.maxPollMs;
+      interval = changed || this.#fresh ? this.options.pollMs : Math.min(cap, Math.round(interval * 1.5));
     }
   }
 
