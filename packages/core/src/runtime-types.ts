@@ -34,6 +34,13 @@ export interface RuntimeOptions {
   workerPlugins?: readonly string[];
   /** Poll interval (ms) for cancel requests made from other processes (default 500). */
   cancelPollMs?: number;
+  /**
+   * Job calls started at once (input resolved, call recorded, attempt queued at an executor), over
+   * all runs of the runtime (default 8192). Further calls wait, in order, holding only their input:
+   * a 100,000-job flow stays at a few hundred MB. Raise it if one executor should have more jobs
+   * queued at once (e.g. thousands of SLURM jobs submitted in one go).
+   */
+  maxStartedCalls?: number;
 }
 
 /** Options for one run. */

@@ -3,7 +3,7 @@ import type { CallOptions, Flow } from "../flow.js";
 import type { Job } from "../job.js";
 import type { TaskError, TaskSpec } from "../task.js";
 import type { RunState } from "../events.js";
-import type { CallHandle } from "./deferred.js";
+import { containsDeferred, type CallHandle } from "./deferred.js";
 import { FlowRun } from "./flow-run.js";
 import { JobFailedError, LatticeworkError, describeThrown } from "../errors.js";
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from "../retry.js";
@@ -75,6 +75,19 @@ type Started =
  * small frame below alive, not every intermediate value of {@link startJobCall}.
  */
 export async function runJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unknown, opts: CallOptions): Promise<unknown> {
+  // Calls whose input waits on other calls are not gated (see CallGate): they hold no place.
+  if (containsDeferred(raw)) return runStartedJobCall(run, handle, job, raw, opts);
+  const gate = run.env.gate;
+  const wait = gate.enter();
+  if (wait) await wait;
+  try {
+    return await runStartedJobCall(run, handle, job, raw, opts);
+  } finally {
+    gate.leave();
+  }
+}
+
+async function runStartedJobCall(run: FlowRun, handle: CallHandle, job: Job, raw: unknown, opts: CallOptions): Promise<unknown> {
   const started = await startJobCall(run, handle, job, raw, opts);
   if (started.replayed) return started.value;
   return finishJobCall(run, handle.callPath, job.name, started.callKey, await started.shell.execute(started.call));

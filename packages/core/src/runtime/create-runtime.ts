@@ -17,6 +17,7 @@ import { canonicalJson } from "../canonical.js";
 import { createLauncherRegistry } from "../launch/launcher-registry.js";
 import { inProcessExecutor } from "../executors/in-process.js";
 import { Deadlines } from "./deadlines.js";
+import { CallGate } from "./call-gate.js";
 import { FlowRun, type ReplayMode } from "./flow-run.js";
 import { findExportPath, loadTarget } from "./target.js";
 import { newRunId } from "./ids.js";
@@ -97,6 +98,7 @@ class LatticeworkRuntime implements Runtime {
       workerPlugins: parsed.workerPlugins,
       rules: parsed.rules,
       defaultExecutor,
+      gate: new CallGate(parsed.maxStartedCalls),
       shell: (name) => shells.get(name),
       executorNames: () => [...shells.keys()],
       register: (runId, run, topLevel) => {

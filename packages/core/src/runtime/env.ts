@@ -4,6 +4,7 @@ import type { Logger } from "../logger.js";
 import type { Container } from "../container.js";
 import type { ExecutorRule } from "../runtime-types.js";
 import type { ExecutorShell } from "../executor-shell.js";
+import type { CallGate } from "./call-gate.js";
 
 /** What every flow run shares with its runtime (one store, one bus, one set of executors). */
 export interface RunEnv {
@@ -15,6 +16,8 @@ export interface RunEnv {
   readonly workerPlugins: readonly string[];
   readonly rules: readonly ExecutorRule[];
   readonly defaultExecutor: string;
+  /** Bounds the job calls started at once (see RuntimeOptions.maxStartedCalls). */
+  readonly gate: CallGate;
   /** The shell of an executor, or undefined when no executor has that name. */
   shell(name: string): ExecutorShell | undefined;
   /** Names of all executors (for messages). */

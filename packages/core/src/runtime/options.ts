@@ -31,6 +31,7 @@ export const RuntimeOptionsSchema = z
     container: z.custom<unknown>((v) => isObj(v) && typeof v["createChild"] === "function", { message: "must be a Container (createContainer())" }).optional(),
     workerPlugins: z.array(z.string().min(1)).default([]),
     cancelPollMs: z.number().int().positive().default(500),
+    maxStartedCalls: z.number().int().positive().default(8192),
   })
   .strict();
 
@@ -38,7 +39,7 @@ export const RuntimeOptionsSchema = z
  * Validate runtime options, reporting every problem at once (`[runtime] ...`), including executor
  * names used by `defaultExecutor` and rules that are not registered.
  */
-export function parseRuntimeOptions(options: RuntimeOptions, executorNames: readonly string[]): { rules: NonNullable<RuntimeOptions["rules"]>; workerPlugins: string[]; cancelPollMs: number } {
+export function parseRuntimeOptions(options: RuntimeOptions, executorNames: readonly string[]): { rules: NonNullable<RuntimeOptions["rules"]>; workerPlugins: string[]; cancelPollMs: number; maxStartedCalls: number } {
   const parsed = RuntimeOptionsSchema.safeParse(options);
   const issues = parsed.success ? [] : zodIssues(parsed.error);
   const known = new Set(executorNames);
@@ -53,5 +54,6 @@ export function parseRuntimeOptions(options: RuntimeOptions, executorNames: read
     rules: (options.rules ?? []).map((r) => Object.freeze({ ...r })),
     workerPlugins: parsed.data.workerPlugins,
     cancelPollMs: parsed.data.cancelPollMs,
+    maxStartedCalls: parsed.data.maxStartedCalls,
   };
 }
