@@ -13,12 +13,33 @@ import { watch, existsSync, type FSWatcher } from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
-import { TaskSpecSchema, writeOutcomeAtomic, type TaskSpec } from "@latticework/core";
-import { expandNodelist } from "../nodelist.js";
+import { execFileSync } from "node:child_process";
+import type { JobResources, Placement } from "@latticework/core";
+import { asPilotSpec, writeOutcomeFile as writeOutcomeAtomic, type PilotSpec } from "./outcome-file.js";
 import { pilotLayout, type Heartbeat, type PilotConfig } from "./layout.js";
 import { placeTask, releasePlacement, type HostSlots } from "./placement.js";
 import { killTree } from "./proc-tree.js";
 import type { PoolWorker, WorkerPool } from "./worker-pool.js";
+
+type TaskSpec = PilotSpec;
+
+/**
+ * The allocation's host names. `scontrol show hostnames` is SLURM's own expansion and keeps this
+ * process's imports small; the package's parser (which loads core) is the fallback.
+ */
+async function allocationHosts(): Promise<string[]> {
+  const list = process.env.SLURM_JOB_NODELIST ?? "";
+  if (!list) return [];
+  if (!/[[\]]/.test(list)) return list.split(",").filter(Boolean);
+  try {
+    const out = execFileSync("scontrol", ["show", "hostnames", list], { encoding: "utf8", timeout: 10_000 });
+    const names = out.split("\n").map((l) => l.trim()).filter(Boolean);
+    if (names.length > 0) return names;
+  } catch {
+    /* fall back below */
+  }
+  return (await import("../nodelist.js")).expandNodelist(list);
+}
 
 interface Running {
   spec: TaskSpec;
@@ -40,7 +61,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   const L = pilotLayout(cfg.root);
   const B = L.block(cfg.blockId);
   await mkdir(B.claimed, { recursive: true, mode: 0o700 });
-  const names = expandNodelist(process.env.SLURM_JOB_NODELIST ?? "");
+  const names = await allocationHosts();
   const perNode = cfg.coresPerNode ?? (Number(process.env.SLURM_CPUS_ON_NODE) || availableParallelism());
   const hosts: HostSlots[] = (names.length ? names : [hostname()]).map((host) => ({ host, slots: perNode, free: perNode }));
   const totalSlots = hosts.reduce((n, h) => n + h.slots, 0);
@@ -65,7 +86,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
     if (!r) return;
     running.delete(taskId);
     completed++;
-    releasePlacement(hosts, r.spec.placement!, r.spec.resources);
+    releasePlacement(hosts, r.spec.placement as Placement, r.spec.resources as JobResources);
     void rm(join(B.claimed, `${taskId}.json`), { force: true });
     lastWork = Date.now();
     wake();
@@ -94,7 +115,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   const dispatch = async (spec: TaskSpec): Promise<boolean> => {
     let placement;
     try {
-      placement = placeTask(hosts, spec.resources, jobId);
+      placement = placeTask(hosts, spec.resources as JobResources, jobId);
     } catch (e) {
       await writeOutcomeAtomic(spec.outcomePath!, { state: "failed", error: { code: "EXECUTOR_ERROR", message: `[pilot] Task ${spec.taskId} cannot run in this block: ${(e as Error).message}`, retryable: false }, endedAt: Date.now() });
       await rm(join(B.claimed, `${spec.taskId}.json`), { force: true });
@@ -184,7 +205,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
         claimedAny = true;
         let spec: TaskSpec;
         try {
-          spec = TaskSpecSchema.parse(JSON.parse(await readFile(claimed, "utf8")));
+          spec = asPilotSpec(JSON.parse(await readFile(claimed, "utf8")));
         } catch (e) {
           log(`unreadable spec ${name}: ${(e as Error).message}`);
           continue;

@@ -3,36 +3,17 @@
  * `runTask` in this process (job modules stay imported, so dispatch costs no process start),
  * writes the outcome atomically, and reports back. Started by pilot-main with tsx's loader.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { runTask, type TaskOutcome, type TaskSpec } from "@latticework/core";
+import { runTask, type TaskSpec } from "@latticework/core";
+import { writeOutcomeFile } from "./outcome-file.js";
 
-/**
- * Write the outcome atomically (temp file + rename, 0600), without fsync: readers need to see
- * the whole file or none (rename gives that, also on NFS at close), not durability across a power
- * cut: a node that dies takes its pilot's heartbeat with it and the task is retried as lost.
- * (core's writeOutcomeAtomic also fsyncs and re-validates: ~1 ms per task here.)
- */
-async function writeOutcome(path: string, outcome: TaskOutcome): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  let f;
-  try {
-    f = await open(tmp, "wx", 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    f = await open(tmp, "wx", 0o600);
-  }
-  try {
-    await f.writeFile(`${JSON.stringify(outcome)}\n`);
-  } finally {
-    await f.close();
-  }
-  await rename(tmp, path).catch(async (e: unknown) => {
-    await rm(tmp, { force: true });
-    throw e;
-  });
+let tsx: Promise<unknown> | undefined;
+
+/** Register tsx's loader (given by the pilot) before the first module that is not plain JavaScript. */
+function loadTsxFor(module: string): Promise<unknown> | undefined {
+  const url = process.env.LW_PILOT_TSX;
+  if (!url || /\.(m|c)?js$/.test(module)) return tsx;
+  tsx ??= import(url).catch((e: unknown) => process.stderr.write(`[pilot-worker] could not load tsx from ${url}: ${(e as Error).message}\n`));
+  return tsx;
 }
 
 type Msg = { type: "run"; spec: TaskSpec } | { type: "cancel"; taskId: string };
@@ -53,6 +34,7 @@ process.on("message", (msg: Msg) => {
     process.env[k] = v;
   }
   void (async () => {
+    await loadTsxFor(spec.module);
     let outcome = await runTask(spec, { signal: ac.signal });
     if (outcome.state !== "completed" && process.env.LW_PILOT_STDOUT && process.env.LW_PILOT_STDERR) {
       outcome = { ...outcome, error: { stdoutPath: process.env.LW_PILOT_STDOUT, stderrPath: process.env.LW_PILOT_STDERR, ...outcome.error } };
@@ -63,7 +45,7 @@ process.on("message", (msg: Msg) => {
     }
     controllers.delete(spec.taskId);
     try {
-      await writeOutcome(spec.outcomePath!, outcome);
+      await writeOutcomeFile(spec.outcomePath!, outcome);
       process.send?.({ type: "done", taskId: spec.taskId, state: outcome.state });
     } catch (e) {
       process.send?.({ type: "done", taskId: spec.taskId, state: "failed", writeError: (e as Error).message });

@@ -1,5 +1,12 @@
 import type { JobResources, Placement } from "@latticework/core";
-import { coresOf } from "@latticework/core";
+
+/** Cores a task asks for: the same rule as core's coresOf (kept here: the pilot does not import core). */
+function coresOf(r: JobResources | undefined): number {
+  if (!r) return 1;
+  if (r.cpus !== undefined) return r.cpus;
+  if (r.ranks !== undefined) return r.ranks * (r.cpusPerRank ?? 1);
+  return 1;
+}
 
 /** Free slots per host of one block. */
 export interface HostSlots {
