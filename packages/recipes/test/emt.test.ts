@@ -173,6 +173,14 @@ describe("EMT consistency", () => {
 
 describe("EMT buffers and kernels", () => {
   const rand = prng(RUN_SEED + 1);
+  it("releasing the shared buffers changes nothing but memory", () => {
+    const a = rattledCu32();
+    const r1 = new EMT().calculate(a);
+    EMT.releaseSharedBuffers();
+    const r2 = new EMT().calculate(a);
+    expect(r2.energy).toBe(r1.energy);
+    expect(Array.from(r2.forces)).toEqual(Array.from(r1.forces));
+  });
   it(`one calculator reused across sizes, element sets and modes equals fresh calculators (seed ${RUN_SEED})`, () => {
     for (const asapCutoff of [false, true]) {
       const shared = new EMT({ asapCutoff });
@@ -199,8 +207,8 @@ describe("EMT buffers and kernels", () => {
     const atoms = rattledCu32();
     const calc = new EMT();
     const ref = calc.calculate(atoms);
-    const { tables } = (calc as unknown as { setup: { tables: EmtTables } }).setup;
-    const type = (calc as unknown as { type: Int32Array }).type;
+    const { tables, typeOfZ } = (calc as unknown as { setup: { tables: EmtTables; typeOfZ: Int32Array } }).setup;
+    const type = new Int32Array(atoms.length).fill(typeOfZ[29]!);
     const nl = buildNeighborList(atoms.positions, atoms.cell, atoms.pbc, emtCutoff(["Cu"], false).rList);
     for (const single of [true, false]) {
       const e = new Float64Array(atoms.length), f = new Float64Array(3 * atoms.length);
