@@ -8,7 +8,9 @@ top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n, "max_normal
 max_broken_bonds, symmetrize, repair, lll_reduce, tol, ftol, primitive; prints per slab the Miller index,
 number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters, the sorted atom heights
 along the surface normal (relative to the lowest atom), the 1x1 slab's atomic numbers (sorted), the
-termination shift and the broken-bond count (pymatgen's slab.energy). A task with "crystal_system": true
+termination shift and the broken-bond count (before pymatgen scales slab.energy by the primitive
+reduction); with "alternatives": true also the layer heights of every termination StructureMatcher
+equates with the slab (pymatgen keeps the first by shift, which floating-point noise can reorder). A task with "crystal_system": true
 returns the spglib crystal system and the distinct Miller indices instead.
 """
 import json
@@ -19,6 +21,7 @@ import warnings
 import numpy as np
 from ase import Atoms
 from pymatgen.core.surface import SlabGenerator, generate_all_slabs, get_symmetrically_distinct_miller_indices
+from pymatgen.analysis.structure_matcher import StructureMatcher
 from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 from pymatgen.io.ase import AseAtomsAdaptor
 
@@ -31,6 +34,26 @@ def broken_bonds(struct, slab, kw):
         return 0
     gen = SlabGenerator(struct, slab.miller_index, 10.0, 20.0, max_normal_search=kw.get("max_normal_search"))
     return sum(1 for r in gen._get_c_ranges(kw["bonds"]) if r[0] <= slab.shift <= r[1])
+
+
+def heights_of(slab):
+    m = slab.lattice.matrix
+    normal = np.cross(m[0], m[1])
+    normal /= np.linalg.norm(normal)
+    one = slab.cart_coords @ normal
+    return sorted((one - one.min()).tolist())
+
+
+def alternatives(struct, slab, kw):
+    """Layer heights of every termination of the slab's Miller index that StructureMatcher equates with it."""
+    gen = SlabGenerator(struct, slab.miller_index, 10.0, 20.0, center_slab=True, max_normal_search=kw.get("max_normal_search"))
+    m = StructureMatcher(ltol=0.1, stol=0.1, primitive_cell=False, scale=False)
+    out = []
+    for shift in gen._calculate_possible_shifts():
+        other = gen.get_slab(shift)
+        if len(other) == len(slab) and m.fit(slab, other):
+            out.append(heights_of(other))
+    return out
 
 
 def slabs_task(t):
@@ -80,6 +103,7 @@ def slabs_task(t):
             "shift": float(slab.shift),
             "energy": float(slab.energy) if slab.energy is not None else None,
             "broken_bonds": broken_bonds(struct, slab, kw),
+            "alternatives": alternatives(struct, slab, kw) if t.get("alternatives") else None,
         })
     return out
 

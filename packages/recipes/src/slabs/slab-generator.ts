@@ -153,7 +153,8 @@ export function possibleShifts(ouc: PStruct, height: number, ftol: number): numb
   for (let i = 0; i < planes.length; i++) {
     let s = i === planes.length - 1 ? (planes[0]! + 1 + planes[i]!) / 2 : (planes[i]! + planes[i + 1]!) / 2;
     if (s > 1) s -= 1;
-    shifts.push(s - Math.floor(s));
+    s -= Math.floor(s);
+    shifts.push(1 - s < 1e-9 ? 0 : s); // a midpoint at the cell boundary is 0, not 1 - epsilon
   }
   return shifts.sort((a, b) => a - b);
 }

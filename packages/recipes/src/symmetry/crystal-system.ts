@@ -3,7 +3,7 @@
  * trigonal crystals, the hexagonal-setting lattice (a_h, c_h, R or P centring) that pymatgen's
  * `get_symmetrically_distinct_miller_indices` needs (SPEC 4.2, the trigonal rule).
  */
-import { cross3, det3, dot3, norm3 } from "../atoms/linalg3.js";
+import { cross3, det3, dot3, inv3, norm3 } from "../atoms/linalg3.js";
 import { reduceBasis, type Mat3 } from "./lattice.js";
 import { cartesianRotation, findSymmetryOperations, type PeriodicStructure } from "./symmetry.js";
 
@@ -47,14 +47,62 @@ export function crystalSystemOfRotations(rotations: readonly ArrayLike<number>[]
   return "triclinic";
 }
 
+const isIdentity = (w: ArrayLike<number>): boolean => [0, 1, 2, 3, 4, 5, 6, 7, 8].every((k) => w[k] === (k % 4 === 0 ? 1 : 0));
+
+/** Lattice vectors n.cell + t (n in [-r, r]^3 over the reduced cell, t the pure translations), sorted by length. */
+function latticeVectors(cell: number[], trans: readonly number[][], r: number): number[][] {
+  const red = reduceBasis(cell).cell;
+  const out: number[][] = [];
+  for (const t of trans) {
+    const t0 = [0, 1, 2].map((k) => t[0]! * cell[k]! + t[1]! * cell[3 + k]! + t[2]! * cell[6 + k]!);
+    for (let i = -r; i <= r; i++) for (let j = -r; j <= r; j++) for (let k = -r; k <= r; k++) {
+      const v = [0, 1, 2].map((q) => t0[q]! + i * red[q]! + j * red[3 + q]! + k * red[6 + q]!);
+      if (norm3(v) > 1e-6) out.push(v);
+    }
+  }
+  return out.sort((a, b) => norm3(a) - norm3(b));
+}
+
+/**
+ * The primitive cell of a structure (spglib finds symmetry there): when pure translations map the
+ * structure onto itself, a cell of the three shortest independent lattice vectors spanning the
+ * primitive volume, with the atoms it holds; otherwise the structure itself.
+ */
+export function primitiveStructure(s: PeriodicStructure, symprec = 0.01): PeriodicStructure {
+  const cell = Array.from(s.cell);
+  const trans = findSymmetryOperations(s, { symprec, rotationFilter: isIdentity }).map((o) => o.translation);
+  if (trans.length <= 1) return s;
+  const vPrim = Math.abs(det3(cell)) / trans.length;
+  const vecs = latticeVectors(cell, trans, 2);
+  const v1 = vecs[0]!;
+  const v2 = vecs.find((v) => norm3(cross3(v1, v)) > 1e-6 * norm3(v) * norm3(v1))!;
+  const v3 = vecs.find((v) => Math.abs(Math.abs(det3([...v1, ...v2, ...v])) - vPrim) < 1e-6 * vPrim);
+  if (!v3) return s;
+  const pc = [...v1, ...v2, ...v3];
+  const inv = inv3(pc);
+  const frac: number[] = [], numbers: number[] = [];
+  for (let i = 0; i < s.numbers.length; i++) {
+    const r = [0, 1, 2].map((k) => s.frac[3 * i]! * cell[k]! + s.frac[3 * i + 1]! * cell[3 + k]! + s.frac[3 * i + 2]! * cell[6 + k]!);
+    const f = [0, 1, 2].map((k) => { const x = r[0]! * inv[k]! + r[1]! * inv[3 + k]! + r[2]! * inv[6 + k]!; return x - Math.floor(x); });
+    const dup = numbers.some((z, m) => {
+      if (z !== s.numbers[i]) return false;
+      const d = [0, 1, 2].map((k) => { const x = f[k]! - frac[3 * m + k]!; return x - Math.round(x); });
+      return norm3([0, 1, 2].map((k) => d[0]! * pc[k]! + d[1]! * pc[3 + k]! + d[2]! * pc[6 + k]!)) < symprec;
+    });
+    if (!dup) { frac.push(...f); numbers.push(s.numbers[i]!); }
+  }
+  return { cell: pc, frac, numbers };
+}
+
 /**
  * Crystal system of a structure (pymatgen's `SpacegroupAnalyzer(structure).get_crystal_system()`,
  * symprec 0.01 Angstrom by default): the crystal's point group, not the lattice's holohedry, so a
  * hexagonal-metric cell holding a rhombohedral crystal is "trigonal".
  */
 export function crystalSystem(s: PeriodicStructure, options: { symprec?: number } = {}): CrystalSystem {
+  const symprec = options.symprec ?? 0.01;
   const rots: Mat3[] = [];
-  for (const op of findSymmetryOperations(s, { symprec: options.symprec ?? 0.01 })) {
+  for (const op of findSymmetryOperations(primitiveStructure(s, symprec), { symprec })) {
     if (!rots.some((w) => w.every((x, k) => x === op.rotation[k]))) rots.push(op.rotation);
   }
   return crystalSystemOfRotations(rots);
@@ -70,33 +118,22 @@ export function crystalSystem(s: PeriodicStructure, options: { symprec?: number 
  */
 export function trigonalLattice(s: PeriodicStructure, options: { symprec?: number } = {}): TrigonalLattice | undefined {
   const symprec = options.symprec ?? 0.01;
-  const ops = findSymmetryOperations(s, { symprec });
+  const prim = primitiveStructure(s, symprec);
+  const ops = findSymmetryOperations(prim, { symprec });
   const rots: Mat3[] = [];
   for (const op of ops) if (!rots.some((w) => w.every((x, k) => x === op.rotation[k]))) rots.push(op.rotation);
   if (crystalSystemOfRotations(rots) !== "trigonal") return undefined;
-  const cell = Array.from(s.cell);
+  const cell = Array.from(prim.cell);
   const w3 = rots.find((w) => Math.round(det3(w)) === 1 && trace(w) === 0)!;
   const r = cartesianRotation(cell, w3);
   const ax = [r[7]! - r[5]!, r[2]! - r[6]!, r[3]! - r[1]!];
-  const axLen = norm3(ax);
-  const u = ax.map((x) => x / axLen);
-  const isId = (w: Mat3): boolean => w.every((x, k) => x === (k % 4 === 0 ? 1 : 0));
-  const trans = ops.filter((o) => isId(o.rotation)).map((o) => o.translation);
-  const red = reduceBasis(cell).cell;
-  let c = Infinity, a = Infinity;
-  const n = 3;
-  for (const t of trans) {
-    const t0 = [0, 1, 2].map((k) => t[0] * cell[k]! + t[1] * cell[3 + k]! + t[2] * cell[6 + k]!);
-    for (let i = -n; i <= n; i++) for (let j = -n; j <= n; j++) for (let k = -n; k <= n; k++) {
-      const v = [0, 1, 2].map((q) => t0[q]! + i * red[q]! + j * red[3 + q]! + k * red[6 + q]!);
-      const len = norm3(v);
-      if (len < 1e-6) continue;
-      if (norm3(cross3(v, u)) < symprec && len < c) c = len;
-      if (Math.abs(dot3(v, u)) < symprec && len < a) a = len;
-    }
-  }
-  if (!Number.isFinite(a) || !Number.isFinite(c)) return undefined;
+  const u = ax.map((x) => x / norm3(ax));
+  const trans = ops.filter((o) => isIdentity(o.rotation)).map((o) => o.translation);
+  const vecs = latticeVectors(cell, trans, 3);
+  const c = vecs.find((v) => norm3(cross3(v, u)) < symprec);
+  const a = vecs.find((v) => Math.abs(dot3(v, u)) < symprec);
+  if (!a || !c) return undefined;
+  const la = norm3(a), lc = norm3(c);
   const vPrim = Math.abs(det3(cell)) / trans.length;
-  const vHex = (Math.sqrt(3) / 2) * a * a * c;
-  return { centring: Math.round(vHex / vPrim) === 3 ? "R" : "P", a, c };
+  return { centring: Math.round(((Math.sqrt(3) / 2) * la * la * lc) / vPrim) === 3 ? "R" : "P", a: la, c: lc };
 }
