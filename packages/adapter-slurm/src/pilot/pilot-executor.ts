@@ -82,6 +82,8 @@ export class SlurmPilotExecutor implements Executor {
   #settledFiles: { path: string; at: number }[] = [];
   #doneWatch: FSWatcher | undefined;
   #collectWait = 0;
+  /** done/ changed while the loop was busy. */
+  #doneDirty = false;
   /** Blocks submitted so far (for tests and benches). */
   blocksSubmitted = 0;
 
@@ -181,7 +183,9 @@ export class SlurmPilotExecutor implements Executor {
       }
       if (this.#pending.size === 0 && this.#blocks.size === 0 && this.options.pilot.minBlocks === 0 && this.#settledFiles.length === 0) break;
       await new Promise<void>((r) => {
-        const t = setTimeout(r, this.#pending.size > 0 ? this.#collectWait : this.options.pollMs);
+        const ms = this.#pending.size > 0 ? (this.#doneDirty ? 0 : this.#collectWait) : this.options.pollMs;
+        this.#doneDirty = false;
+        const t = setTimeout(r, ms);
         this.#wake = () => {
           clearTimeout(t);
           r();
@@ -200,7 +204,9 @@ export class SlurmPilotExecutor implements Executor {
   #watchDone(): void {
     if (this.transport.id !== "local" || this.#doneWatch) return;
     this.#doneWatch = watchDir(this.#L.done, () => {
-      if (this.#pending.size > 0) this.#wake?.();
+      if (this.#pending.size === 0) return;
+      if (this.#wake) this.#wake();
+      else this.#doneDirty = true; // busy right now: skip the next sleep
     });
   }
 
