@@ -10,7 +10,7 @@
  * Wall-clock times on a shared machine: both sides run back to back, so the ratio is what counts.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -60,18 +60,37 @@ export const chain = defineFlow({
 /** LW_BENCH_WORKER_PROF=<dir>: CPU-profile the pool workers too (diagnostics). */
 const workerProf = process.env.LW_BENCH_WORKER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.LW_BENCH_WORKER_PROF}`] : [];
 
-interface Ours { jobsPerSec: number; msPerHop: number; bigN: number; bigMs: number; peakRssMb: number; subflows: number; subflowMs: number; subflowErrors: number }
+/** CPU time (user + system, ms) a process has used so far, from /proc (0 where unavailable). */
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+interface Ours { orchUsPerJob: number; workerUsPerJob: number; jobsPerSec: number; msPerHop: number; bigN: number; bigMs: number; peakRssMb: number; subflows: number; subflowMs: number; subflowErrors: number }
 
 async function ours(n: number, hops: number, bigN: number, subflows: number, log: (m: string) => void): Promise<Ours> {
   const dir = mkdtempSync(join(tmpdir(), "lw-bench-local-"));
-  const rt = createRuntime({ store: new SqliteRunStore({ dir: join(dir, "store") }), executors: { local: local({ workers: 2, nodeArgs: workerProf }) }, workRoot: join(dir, "work") });
+  const pool = local({ workers: 2, nodeArgs: workerProf });
+  const rt = createRuntime({ store: new SqliteRunStore({ dir: join(dir, "store") }), executors: { local: pool }, workRoot: join(dir, "work") });
   try {
     await rt.run(fanOut, { n: 50 }); // start the workers, warm up
+    // CPU per job: of this process (the orchestrator) and of the pool workers, over the fan-out.
+    const pids = pool.workerPids();
+    const w0 = pids.map(procCpuMs);
+    const c0 = process.cpuUsage();
     let t0 = performance.now();
     const r = await rt.run(fanOut, { n });
     const fanMs = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
+    const orchUsPerJob = (cpu.user + cpu.system) / n;
+    const workerUsPerJob = (pids.map(procCpuMs).reduce((a, x, i) => a + x - w0[i]!, 0) * 1000) / n;
     if (r.state !== "completed") throw new Error(`fan-out run ${r.state}: ${JSON.stringify(r.error)}`);
-    log(`ours: fan-out ${n} jobs in ${fanMs.toFixed(0)} ms`);
+    log(`ours: fan-out ${n} jobs in ${fanMs.toFixed(0)} ms; CPU per job: orchestrator ${orchUsPerJob.toFixed(0)} us, workers ${workerUsPerJob.toFixed(0)} us`);
     t0 = performance.now();
     const c = await rt.run(chain, { n: hops });
     const chainMs = performance.now() - t0;
@@ -90,7 +109,7 @@ async function ours(n: number, hops: number, bigN: number, subflows: number, log
     const subflowMs = performance.now() - t0;
     const subflowErrors = sub.failures.length + (sub.state === "completed" ? 0 : 1);
     log(`ours: ${subflows} concurrent sub-flows x 5 jobs in ${subflowMs.toFixed(0)} ms, ${sub.state}, ${sub.failures.length} failure(s)`);
-    return { jobsPerSec: n / (fanMs / 1000), msPerHop: chainMs / hops, bigN, bigMs, peakRssMb, subflows, subflowMs, subflowErrors };
+    return { orchUsPerJob, workerUsPerJob, jobsPerSec: n / (fanMs / 1000), msPerHop: chainMs / hops, bigN, bigMs, peakRssMb, subflows, subflowMs, subflowErrors };
   } finally {
     await rt.close();
     rmSync(dir, { recursive: true, force: true });
@@ -146,6 +165,7 @@ export const run: BenchSuite = async ({ quick, log }) => {
       suite: "local-fanout", metric: `fan-out ${n} no-op jobs (runtime + SQLite + local, 2 workers)`, unit: "jobs/s", ours: o.jobsPerSec,
       ...(peer ? { peer: peer.jobsPerSec, peerName: "Dask LocalCluster (2 workers)", ratio: o.jobsPerSec / peer.jobsPerSec, ratioNote: "ours/Dask, higher is better" } : {}),
       target: ">= 10x Dask (>= 6,400 jobs/s)", pass: peer ? o.jobsPerSec >= 10 * peer.jobsPerSec : o.jobsPerSec >= 6400,
+      notes: `CPU per job: orchestrator ${o.orchUsPerJob.toFixed(0)} us, 2 workers together ${o.workerUsPerJob.toFixed(0)} us`,
     },
     {
       suite: "local-fanout", metric: `chain of ${hops} dependent jobs`, unit: "ms/hop", ours: o.msPerHop,

@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { TaskOutcome, TaskSpec } from "@latticework/core";
-import { LOG_LEVEL_ENV, RUNNER_ENV, type CancelReason, type ChildMessage, type DoneItem, type ParentMessage } from "./protocol.js";
+import { LOG_LEVEL_ENV, RUNNER_ENV, expandRun, type CancelReason, type ChildMessage, type DoneItem, type ParentMessage } from "./protocol.js";
 import { loadRunner, type RunTaskFn } from "./runner.js";
 import { withLocalPlacement } from "./placement.js";
 import { LEVELS, TaskIO, type LogLevel } from "./task-io.js";
@@ -107,10 +107,11 @@ function onMessage(batch: ParentMessage[]): void {
   for (const m of batch) {
     if (m.t === "run") {
       if (shuttingDown) continue;
+      const specs = expandRun(m);
       const queue = lanes.get(m.lane);
-      if (queue) queue.push(...m.specs);
+      if (queue) queue.push(...specs);
       else {
-        lanes.set(m.lane, [...m.specs]);
+        lanes.set(m.lane, specs);
         startLane(m.lane);
       }
     } else if (m.t === "cancel") {

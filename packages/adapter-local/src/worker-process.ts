@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { TaskSpec } from "@latticework/core";
-import type { ChildMessage, ParentMessage } from "./protocol.js";
+import { compactRun, type ChildMessage, type ParentMessage } from "./protocol.js";
 import { LOG_LEVEL_ENV, RUNNER_ENV, WORKER_INDEX_ENV } from "./protocol.js";
 
 /** How to start a worker. */
@@ -89,6 +89,7 @@ export class WorkerProcess {
     if (this.#outbox.length === 0 || this.exited || !this.child.connected) return;
     const batch = this.#outbox;
     this.#outbox = [];
+    for (const m of batch) if (m.t === "run" && m.specs.length > 1) compactRun(m);
     this.child.send(batch);
   }
 
