@@ -78,12 +78,12 @@ export function emtKernel(
   if (singleType) pass1Single(T, type[0]!, nl, S, energies);
   else pass1Mixed(T, type, nl, S, energies);
   perAtom(T, type, n, S.sig, energies);
-  return pass2(nl, S, forces);
+  return pass2(nl, S, singleType ? S.c1 : S.c2, forces);
 }
 
 function pass1Single(T: EmtTables, t: number, nl: NeighborList, S: EmtScratch, energies: Float64Array): void {
   const np = nl.nPairs, PI = nl.i, PJ = nl.j, PR = nl.r;
-  const sig = S.sig, G0 = S.g0, C1 = S.c1, C2 = S.c2;
+  const sig = S.sig, G0 = S.g0, C1 = S.c1;
   const rc = T.rc, acut = T.acut, e = T.eta2[t]!, k = T.kb[t]!, s0b = T.s0b[t]!;
   const w1 = T.w1[t * (T.nt + 1)]!, w2 = T.w2[t * (T.nt + 1)]!;
   for (let p = 0; p < np; p++) {
@@ -103,8 +103,7 @@ function pass1Single(T: EmtTables, t: number, nl: NeighborList, S: EmtScratch, e
     sig[i]! += d1; sig[j]! += d1;
     energies[i]! += d2; energies[j]! += d2;
     G0[p] = 2 * d2 * (tp - k) * ir;
-    const c = d1 * (tp - e) * ir;
-    C1[p] = c; C2[p] = c;
+    C1[p] = d1 * (tp - e) * ir; // C2 would be the same: pass2 reads C1 for both ends
   }
 }
 
@@ -166,10 +165,13 @@ function perAtom(T: EmtTables, type: Int32Array, n: number, sig: Float64Array, e
   }
 }
 
-/** Forces and virial from the stored coefficients; i's force is kept in registers while i repeats. */
-function pass2(nl: NeighborList, S: EmtScratch, forces: Float64Array): Float64Array {
+/**
+ * Forces and virial from the stored coefficients (`C2` is `C1` itself for a single element); i's
+ * force is kept in registers while i repeats.
+ */
+function pass2(nl: NeighborList, S: EmtScratch, C2: Float64Array, forces: Float64Array): Float64Array {
   const np = nl.nPairs, PI = nl.i, PJ = nl.j, D = nl.d;
-  const sig = S.sig, G0 = S.g0, C1 = S.c1, C2 = S.c2;
+  const sig = S.sig, G0 = S.g0, C1 = S.c1;
   let w00 = 0, w11 = 0, w22 = 0, w12 = 0, w02 = 0, w01 = 0;
   let ci = np > 0 ? PI[0]! : 0, si = sig[ci]!, ax = 0, ay = 0, az = 0;
   for (let p = 0; p < np; p++) {
