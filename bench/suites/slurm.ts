@@ -23,10 +23,12 @@ import { add } from "../../packages/adapter-slurm/test/fixtures/jobs.ts";
 import type { BenchRow, BenchSuite } from "../types.js";
 
 const JOBS = fileURLToPath(new URL("../../packages/adapter-slurm/test/fixtures/jobs.ts", import.meta.url));
+/** The same no-op job as plain JavaScript (what a compiled project deploys: no tsx in the worker). */
+const JOBS_JS = fileURLToPath(new URL("../../packages/adapter-slurm/test/fixtures/jobs-js.mjs", import.meta.url));
 
-function spec(root: string, i: number): TaskSpec {
+function spec(root: string, i: number, js = false): TaskSpec {
   const taskId = `b-${randomUUID().slice(0, 12)}`;
-  return TaskSpecSchema.parse({ v: 1, taskId, runId: "bench", callKey: taskId, job: "slurmtest.add", module: JOBS, input: { a: i, b: 1 }, workdir: join(root, taskId), attempt: 1 });
+  return TaskSpecSchema.parse({ v: 1, taskId, runId: "bench", callKey: taskId, job: js ? "slurmtest.addJs" : "slurmtest.add", module: js ? JOBS_JS : JOBS, input: { a: i, b: 1 }, workdir: join(root, taskId), attempt: 1 });
 }
 
 const ctx = (dir: string) => ({ logger: noopLogger, events: { emit() {} }, stateDir: dir });
@@ -48,9 +50,26 @@ async function plainSbatch(n: number, dir: string): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function throughput(ex: Executor, n: number, root: string): Promise<{ perSec: number; steadyMs: number; failed: number }> {
+/**
+ * Wait until every node is idle (jobs of the previous section completed, not COMPLETING), so each
+ * section, plain sbatch included, starts on an idle cluster. Gives up after 30 s.
+ */
+async function waitIdle(log: (m: string) => void): Promise<void> {
   const t0 = performance.now();
-  const subs = await Promise.all(Array.from({ length: n }, (_, i) => ex.submit(spec(root, i), new AbortController().signal)));
+  for (;;) {
+    const states = execFileSync("sinfo", ["-h", "-N", "-o", "%T"]).toString().split("\n").map((l) => l.trim()).filter(Boolean);
+    if (states.length > 0 && states.every((s) => s === "idle")) return;
+    if (performance.now() - t0 > 30_000) {
+      log(`slurm: nodes not all idle after 30 s (${[...new Set(states)].join(",")}); measuring anyway`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function throughput(ex: Executor, n: number, root: string, js = false): Promise<{ perSec: number; steadyMs: number; failed: number }> {
+  const t0 = performance.now();
+  const subs = await Promise.all(Array.from({ length: n }, (_, i) => ex.submit(spec(root, i, js), new AbortController().signal)));
   let first = 0;
   let failed = 0;
   await Promise.all(
@@ -74,16 +93,23 @@ export const run: BenchSuite = async ({ quick, log }) => {
   const nPlain = quick ? 10 : 30;
   const nPilot = quick ? 200 : 1000;
 
+  await waitIdle(log);
   log(`slurm: plain sbatch x ${nPlain}`);
   const plain = await plainSbatch(nPlain, root);
 
+  await waitIdle(log);
   log(`slurm: per-job executor x ${nPlain}`);
   const perJob = new SlurmExecutor({ pollMs: 500, maxPollMs: 1000 }, "bench-perjob");
   await perJob.start(ctx(root));
   const pj = await throughput(perJob, nPlain, root);
+  await waitIdle(log);
+  log(`slurm: per-job executor x ${nPlain}, plain-JavaScript job module`);
+  const pjJs = await throughput(perJob, nPlain, root, true);
   await perJob.dispose();
-  rows.push({ suite: "slurm", metric: `per-job mode, ${nPlain} no-op jobs`, unit: "jobs/s", ours: pj.perSec, peer: plain, peerName: "plain sbatch", ratio: pj.perSec / plain, ratioNote: "ours/peer (one sbatch per task either way)", notes: pj.failed ? `${pj.failed} failed` : undefined });
+  rows.push({ suite: "slurm", metric: `per-job mode, ${nPlain} no-op jobs (.ts job module)`, unit: "jobs/s", ours: pj.perSec, peer: plain, peerName: "plain sbatch", ratio: pj.perSec / plain, ratioNote: "ours/peer (one sbatch per task either way)", notes: pj.failed ? `${pj.failed} failed` : undefined });
+  rows.push({ suite: "slurm", metric: `per-job mode, ${nPlain} no-op jobs, .js job module (no tsx in the worker)`, unit: "jobs/s", ours: pjJs.perSec, peer: plain, peerName: "plain sbatch", ratio: pjJs.perSec / plain, ratioNote: "ours/peer (one sbatch per task either way)", notes: pjJs.failed ? `${pjJs.failed} failed` : undefined });
 
+  await waitIdle(log);
   log(`slurm: pilot x ${nPilot} (one 4-node block)`);
   const pilot = new SlurmPilotExecutor({ pollMs: 500, remote: { workRoot: join(root, "pilot") }, pilot: { nodesPerBlock: 4, maxBlocks: 1, idleTimeoutSeconds: 30, heartbeatSeconds: 1 } }, "bench-pilot");
   await pilot.start(ctx(root));
@@ -102,6 +128,7 @@ export const run: BenchSuite = async ({ quick, log }) => {
 
   const host = process.env.LATTICEWORK_TESTBED_SSH_HOST;
   if (host) {
+    await waitIdle(log);
     log(`slurm: ${nPilot}-job flow through the pilot over SSH`);
     const sshPilot = new SlurmPilotExecutor(
       {
