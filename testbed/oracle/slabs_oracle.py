@@ -8,7 +8,7 @@ top (along a x b) free. Reads {"tasks": [{"bulk": A, "max_index": n, "max_normal
 max_broken_bonds, symmetrize, repair, lll_reduce, tol, ftol, primitive; prints per slab the Miller index,
 number of atoms, free atoms, supercell, symmetric flag, 1x1 lattice parameters, the sorted atom heights
 along the surface normal (relative to the lowest atom), the 1x1 slab's atomic numbers (sorted), the
-termination shift and the broken-bond count (before pymatgen scales slab.energy by the primitive
+termination shift, the cosine between c and the surface normal (c_cos), and the broken-bond count (before pymatgen scales slab.energy by the primitive
 reduction); with "alternatives": true also the layer heights of every termination StructureMatcher
 equates with the slab (pymatgen keeps the first by shift, which floating-point noise can reorder). A task with "crystal_system": true
 returns the spglib crystal system and the distinct Miller indices instead.
@@ -103,6 +103,8 @@ def slabs_task(t):
             "shift": float(slab.shift),
             "energy": float(slab.energy) if slab.energy is not None else None,
             "broken_bonds": broken_bonds(struct, slab, kw),
+            "c_cos": float(abs(np.dot(slab.lattice.matrix[2], np.cross(slab.lattice.matrix[0], slab.lattice.matrix[1])))
+                           / (np.linalg.norm(slab.lattice.matrix[2]) * np.linalg.norm(np.cross(slab.lattice.matrix[0], slab.lattice.matrix[1])))),
             "alternatives": alternatives(struct, slab, kw) if t.get("alternatives") else None,
         })
     return out

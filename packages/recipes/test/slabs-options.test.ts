@@ -5,7 +5,8 @@ import { bulk } from "../src/build/bulk.js";
 import { makeSlabsFromBulk, type MakeSlabsOptions, type SlabInfo } from "../src/slabs/make-slabs.js";
 import { distinctMillerIndices } from "../src/slabs/miller.js";
 import { crystalSystem, trigonalLattice } from "../src/symmetry/crystal-system.js";
-import { cellFromParameters, surfaceNormal } from "../src/symmetry/lattice.js";
+import { det3 } from "../src/atoms/linalg3.js";
+import { cellFromParameters, lllReduce, surfaceNormal } from "../src/symmetry/lattice.js";
 import { requireOracle, runPyOracle, toOracle } from "./io-oracle.js";
 
 const runOracle = requireOracle("slabs");
@@ -69,7 +70,7 @@ describe("crystal system and the trigonal rule (SPEC 4.2)", () => {
   });
 });
 
-interface PmSlab { miller: number[]; natoms: number; free: number; n1x1: number; symmetric: boolean | null; heights: number[]; numbers: number[]; broken_bonds: number; energy: number; alternatives: number[][] | null }
+interface PmSlab { c_cos: number; miller: number[]; natoms: number; free: number; n1x1: number; symmetric: boolean | null; heights: number[]; numbers: number[]; broken_bonds: number; energy: number; alternatives: number[][] | null }
 interface PmMillers { crystal_system: string; space_group: number; millers: number[][] }
 
 function layerHeights(s: Atoms, rep: [number, number, number]): { uniq: number[]; n1: number } {
@@ -176,6 +177,44 @@ describe.runIf(runOracle)("bonds, maxBrokenBonds, repair and symmetrize equal py
     });
     expect(total).toBeGreaterThan(30);
   }, 300_000);
+});
+
+describe.runIf(runOracle)("lllReduce equals pymatgen's lll_reduce (oracle)", () => {
+  it("Cu (primitive, cubic), ZnS, Mg: same slabs, and c as perpendicular to the surface as pymatgen's", async () => {
+    const cases: [Atoms, number][] = [[bulk("Cu"), 2], [bulk("Cu", { cubic: true }), 2], [bulk("ZnS", { crystalstructure: "zincblende", a: 5.41, cubic: true }), 1], [bulk("Mg"), 1]];
+    const res = await runPyOracle<PmSlab[]>("slabs_oracle.py", cases.map(([a, m]) => ({ bulk: toOracle(a), max_index: m, kwargs: { lll_reduce: true } })));
+    const cosC = (s: Atoms): number => {
+      const n = surfaceNormal(s.cell);
+      const c = [s.cell[6]!, s.cell[7]!, s.cell[8]!];
+      return Math.abs(c[0]! * n[0] + c[1]! * n[1] + c[2]! * n[2]) / Math.hypot(c[0]!, c[1]!, c[2]!);
+    };
+    let tilted = 0;
+    cases.forEach(([a, m], i) => {
+      const name = `${a.formula()} max ${m}`;
+      const ours = makeSlabsFromBulk(a, { maxIndex: m, millerOrder: "legacy", flipAsymmetric: false, lllReduce: true });
+      const plain = makeSlabsFromBulk(a, { maxIndex: m, millerOrder: "legacy", flipAsymmetric: false });
+      expectSameSlabs(name, ours, res[i]!);
+      ours.forEach((s, k) => {
+        expect(Math.abs(cosC(s) - res[i]![k]!.c_cos), `${name} ${info(s).millerIndex} c tilt`).toBeLessThan(1e-6);
+        expect(cosC(s)).toBeGreaterThanOrEqual(cosC(plain[k]!) - 1e-9);
+        if (cosC(s) > cosC(plain[k]!) + 1e-3) tilted++;
+      });
+    });
+    expect(tilted).toBeGreaterThan(3); // the reduction really straightens oblique c vectors
+  }, 300_000);
+});
+
+describe("lllReduce (lattice)", () => {
+  it("returns a unimodular transform to a shorter, equivalent basis", () => {
+    const cell = [3, 0, 0, 2.9, 1, 0, 5.5, 2.2, 7];
+    const { cell: red, transform: p } = lllReduce(cell);
+    expect(Math.abs(Math.round(det3(p)))).toBe(1);
+    const back = [0, 1, 2].flatMap((r) => [0, 1, 2].map((k) => p[3 * r]! * cell[k]! + p[3 * r + 1]! * cell[3 + k]! + p[3 * r + 2]! * cell[6 + k]!));
+    back.forEach((x, i) => expect(x).toBeCloseTo(red[i]!, 12));
+    const len = (m: number[], i: number) => Math.hypot(m[3 * i]!, m[3 * i + 1]!, m[3 * i + 2]!);
+    expect(len(red, 1)).toBeLessThan(len(cell, 1));
+    expect(len(red, 2)).toBeLessThan(len(cell, 2));
+  });
 });
 
 describe("bonds and symmetrize options", () => {

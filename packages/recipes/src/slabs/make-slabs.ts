@@ -65,6 +65,8 @@ export const MakeSlabsOptionsSchema = z
     repair: z.boolean().default(false),
     /** Make asymmetric slabs symmetric by removing sites from one side (non-stoichiometric slabs). */
     symmetrize: z.boolean().default(false),
+    /** LLL-reduce each slab's cell before centring, making c as perpendicular to the surface as the lattice allows. */
+    lllReduce: z.boolean().default(false),
   })
   .strict()
   .refine((o) => !o.repair || (o.bonds?.length ?? 0) > 0, { message: "repair needs bonds: pass bonds, e.g. [[\"P\", \"O\", 3]]", path: ["repair"] });

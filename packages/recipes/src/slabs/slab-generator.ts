@@ -2,10 +2,11 @@
  * pymatgen-style slab generation on plain arrays (SPEC 4.3): oriented unit cell, terminations,
  * stacking, centring, primitive reduction, deduplication and symmetry test.
  */
-import { cross3, dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
-import { detInt, gcd, gaussReduce2D, lcmSigned, reciprocalCell, type Mat3 } from "../symmetry/lattice.js";
+import { dot3, inv3, norm3, row3 } from "../atoms/linalg3.js";
+import { detInt, gcd, lcmSigned, lllReduce, matmulInt, reciprocalCell, type Mat3 } from "../symmetry/lattice.js";
 import type { Miller } from "./miller.js";
 import { reorient, toCart, toFrac, wrap, type PStruct } from "./pstruct.js";
+import { primitiveSlab } from "./primitive-slab.js";
 import { sameSlab } from "./slab-compare.js";
 import { bondCRanges, brokenBondCount, repairBrokenBonds, symmetrizeSlab, type BondRule } from "./terminations.js";
 import { compositionOf, reducedFormula } from "../jobs/formula.js";
@@ -13,6 +14,7 @@ import { compositionOf, reducedFormula } from "../jobs/formula.js";
 export type { PStruct } from "./pstruct.js";
 export { reorient } from "./pstruct.js";
 export { flipSlab, isSymmetricSlab, sameSlab } from "./slab-compare.js";
+export { primitiveSlab } from "./primitive-slab.js";
 
 /** One generated slab before supercell/fixing (pymatgen `Slab`). */
 export interface RawSlab extends PStruct {
@@ -44,6 +46,8 @@ export interface SlabGeneratorOptions {
   repair?: boolean | undefined;
   /** make asymmetric slabs symmetric by removing sites from one side (non-stoichiometric) */
   symmetrize?: boolean | undefined;
+  /** LLL-reduce each slab's cell before centring (pymatgen's lll_reduce) */
+  lllReduce?: boolean | undefined;
   /** number of sites of the bulk cell (symmetrize stops before the slab gets this small) */
   bulkSites?: number | undefined;
   /** symmetry tolerance of the symmetrize test (Angstrom) */
@@ -159,76 +163,20 @@ export function possibleShifts(ouc: PStruct, height: number, ftol: number): numb
   return shifts.sort((a, b) => a - b);
 }
 
-/**
- * Primitive in-plane reduction of a slab (pymatgen `get_primitive_structure` semantics for slabs):
- * when in-plane translations smaller than the cell map the slab onto itself, the cell is replaced
- * by the reduced primitive one (shortest in-plane pair, c made as perpendicular as possible);
- * otherwise the slab is returned unchanged.
- */
-export function primitiveSlab(s: PStruct, tol: number): PStruct {
-  const n = s.numbers.length;
-  const counts = new Map<number, number>();
-  for (const z of s.numbers) counts.set(z, (counts.get(z) ?? 0) + 1);
-  let anchorZ = s.numbers[0]!;
-  for (const [z, k] of counts) if (k < counts.get(anchorZ)!) anchorZ = z;
-  const anchor = s.numbers.indexOf(anchorZ);
-  const f = (i: number): number[] => [s.frac[3 * i]!, s.frac[3 * i + 1]!, s.frac[3 * i + 2]!];
-  const close = (d: number[]): boolean => norm3(toCart(s.cell, d.map((x) => x - Math.round(x)))) <= tol;
-  const trans: number[][] = [];
-  for (let j = 0; j < n; j++) {
-    if (s.numbers[j] !== anchorZ || j === anchor) continue;
-    const t = f(j).map((x, k) => x - f(anchor)[k]!);
-    if (Math.abs(t[2]! - Math.round(t[2]!)) * norm3(row3(s.cell, 2)) > tol) continue;
-    t[2] = 0;
-    let ok = true;
-    for (let i = 0; i < n && ok; i++) {
-      const p = f(i).map((x, k) => x + t[k]!);
-      let hit = false;
-      for (let m = 0; m < n && !hit; m++) if (s.numbers[m] === s.numbers[i] && close(p.map((x, k) => x - f(m)[k]!))) hit = true;
-      ok = hit;
-    }
-    if (ok && !trans.some((u) => close(u.map((x, k) => x - t[k]!)))) trans.push(t);
-  }
-  if (trans.length === 0) return s;
-  const k = trans.length + 1;
-  const a = row3(s.cell, 0), b = row3(s.cell, 1), cc = row3(s.cell, 2);
-  const area = norm3(cross3(a, b));
-  const cands: number[][] = [];
-  for (const t of [[0, 0, 0], ...trans]) {
-    for (let i = -1; i <= 1; i++) for (let j = -1; j <= 1; j++) {
-      const v = toCart(s.cell, [t[0]! - Math.round(t[0]!) + i, t[1]! - Math.round(t[1]!) + j, 0]);
-      if (norm3(v) > 1e-6) cands.push(v);
-    }
-  }
-  cands.sort((x, y) => norm3(x) - norm3(y));
-  const u = cands[0]!;
-  const v = cands.find((w) => norm3(cross3(u, w)) > 1e-6 * norm3(u) * norm3(w) && Math.abs(norm3(cross3(u, w)) - area / k) < 1e-4 * area);
-  if (v === undefined) return s;
-  const red = gaussReduce2D(u, v);
-  let ua = red.u, vb = red.v;
-  if (dot3(cross3(ua, vb), cross3(a, b)) < 0) vb = vb.map((x) => -x);
-  // make c as short as possible by subtracting in-plane lattice vectors
-  const g = [dot3(ua, ua), dot3(ua, vb), dot3(vb, vb)];
-  const det = g[0]! * g[2]! - g[1]! * g[1]!;
-  const pu = dot3(cc, ua), pv = dot3(cc, vb);
-  const x = Math.round((pu * g[2]! - pv * g[1]!) / det), y = Math.round((pv * g[0]! - pu * g[1]!) / det);
-  const cNew = cc.map((q, i) => q - x * ua[i]! - y * vb[i]!);
-  const cell = [...ua, ...vb, ...cNew];
-  const inv = inv3(cell);
-  const frac: number[] = [], numbers: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const fi = toFrac(inv, toCart(s.cell, f(i))).map(wrap);
-    const dup = numbers.some((z, m) => z === s.numbers[i] && norm3(toCart(cell, [0, 1, 2].map((q) => { const d = fi[q]! - frac[3 * m + q]!; return d - Math.round(d); }))) <= tol);
-    if (!dup) { frac.push(...fi); numbers.push(s.numbers[i]!); }
-  }
-  return { cell, frac, numbers };
-}
-
 /** Numbers of OUC layers in the slab and in the vacuum (sizes in Angstrom, or in planes with inUnitPlanes). */
 export function layerCounts(height: number, dhkl: number, o: SlabGeneratorOptions): { nSlab: number; nVac: number } {
   const p = Math.round((height / dhkl) * 1e8) / 1e8;
   const unit = o.inUnitPlanes ? p : height;
   return { nSlab: Math.ceil(o.minSlabSize / unit - 1e-12), nVac: Math.ceil(o.minVacuumSize / unit - 1e-12) };
+}
+
+/** LLL-reduce a slab's cell (pymatgen's `lll_reduce`), sites re-expressed and wrapped; `lll` is P with new cell = P . cell. */
+function lllSlab(s: PStruct): PStruct & { lll: number[] } {
+  const { cell, transform } = lllReduce(s.cell);
+  const inv = inv3(cell);
+  const frac: number[] = [];
+  for (let i = 0; i < s.numbers.length; i++) frac.push(...toFrac(inv, toCart(s.cell, s.frac.slice(3 * i, 3 * i + 3))).map(wrap));
+  return { cell, frac, numbers: s.numbers, lll: transform };
 }
 
 /** Build the slab of one termination (pymatgen `get_slab`). */
@@ -245,8 +193,10 @@ export function buildSlab(ouc: PStruct, height: number, dhkl: number, shift: num
       numbers.push(ouc.numbers[a]!);
     }
   }
-  const slab = { cell, frac, numbers };
+  let slab: PStruct & { lll?: number[] } = { cell, frac, numbers };
+  if (o.lllReduce) slab = lllSlab(slab);
   if (o.centerSlab && numbers.length) {
+    const frac = slab.frac;
     let avg = 0;
     for (let i = 0; i < numbers.length; i++) avg += frac[3 * i + 2]!;
     avg /= numbers.length;
@@ -280,7 +230,9 @@ export function generateSlabsForMiller(bulk: PStruct, miller: Miller, o: SlabGen
   const raw: RawSlab[] = [];
   for (const shift of possibleShifts(ouc, height, o.ftol)) {
     const brokenBonds = brokenBondCount(ranges, shift);
-    let slab = buildSlab(ouc, height, dhkl, shift, o);
+    let slab: PStruct & { lll?: number[] } = buildSlab(ouc, height, dhkl, shift, o);
+    // pymatgen's scale-factor update for lll_reduce: the integer matrix taking the reduced cell back to the stacked one
+    const sf = slab.lll ? matmulInt(Array.from(inv3(slab.lll), Math.round), scaleFactor) : scaleFactor;
     const before = slab.numbers.length;
     if (o.primitive) slab = primitiveSlab(slab, o.tol);
     const bondEnergy = (brokenBonds * slab.numbers.length) / before;
@@ -289,7 +241,7 @@ export function generateSlabsForMiller(bulk: PStruct, miller: Miller, o: SlabGen
       if (!o.repair || !o.bonds) continue;
       slab = repairBrokenBonds(slab, ouc, o.bonds, nSlab / (nSlab + nVac));
     }
-    raw.push({ ...slab, miller, shift, scaleFactor, brokenBonds, bondEnergy });
+    raw.push({ cell: slab.cell, frac: slab.frac, numbers: slab.numbers, miller, shift, scaleFactor: sf, brokenBonds, bondEnergy });
   }
   let out = dedupe(raw, o.tol);
   if (o.symmetrize) {

@@ -118,3 +118,55 @@ export function surfaceNormal(cell: ArrayLike<number>): [number, number, number]
   const l = norm3(n);
   return [n[0] / l, n[1] / l, n[2] / l];
 }
+
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Lenstra-Lenstra-Lovasz reduction of a basis (rows), pymatgen's `get_lll_reduced_lattice` semantics
+ * (delta 0.75), with the same incremental bookkeeping so that ties (|mu| = 1/2, common in hexagonal
+ * slabs) fall the same way: vector k is size-reduced against vectors k-1 ... 1 (coefficients rounded
+ * half to even, as Python rounds; Gram-Schmidt coefficients updated in place), then kept if the
+ * Lovasz condition |b*_k|^2 >= (delta - mu_{k,k-1}^2) |b*_{k-1}|^2 holds, else swapped with vector
+ * k-1 and the affected Gram-Schmidt data recomputed. Returns the reduced cell and the integer matrix
+ * P with reduced = P . cell.
+ */
+export function lllReduce(cell: ArrayLike<number>, delta = 0.75): { cell: Mat3; transform: Mat3 } {
+  const a = [row3(cell, 0), row3(cell, 1), row3(cell, 2)].map((v) => [...v]);
+  const p = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+  const b: number[][] = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const u = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const m = [0, 0, 0];
+  /** Gram-Schmidt data of vector s from a[s] and b[0..s-1] */
+  const orth = (s: number): void => {
+    for (let j = 0; j < s; j++) u[s]![j] = dot3(a[s]!, b[j]!) / m[j]!;
+    b[s] = a[s]!.map((x, c) => { let v = x; for (let j = 0; j < s; j++) v -= u[s]![j]! * b[j]![c]!; return v; });
+    m[s] = dot3(b[s]!, b[s]!);
+  };
+  for (let s = 0; s < 3; s++) orth(s);
+  let k = 1;
+  for (let guard = 0; k < 3 && guard < 10000; guard++) {
+    for (let i = k - 1; i >= 0; i--) {
+      const q = roundHalfEven(u[k]![i]!);
+      if (q === 0) continue;
+      a[k] = a[k]!.map((x, c) => x - q * a[i]![c]!);
+      p[k] = p[k]!.map((x, c) => x - q * p[i]![c]!);
+      for (let j = 0; j <= i; j++) u[k]![j] = u[k]![j]! - q * (j === i ? 1 : u[i]![j]!);
+    }
+    if (m[k]! >= (delta - u[k]![k - 1]! ** 2) * m[k - 1]!) {
+      k++;
+      continue;
+    }
+    [a[k], a[k - 1]] = [a[k - 1]!, a[k]!];
+    [p[k], p[k - 1]] = [p[k - 1]!, p[k]!];
+    orth(k - 1);
+    orth(k);
+    if (k > 1) k--;
+    // (pymatgen's k == 2 branch, 1-based) refresh the third vector's coefficients
+    if (k === 1) for (const j of [0, 1]) u[2]![j] = dot3(a[2]!, b[j]!) / m[j]!;
+  }
+  return { cell: a.flat(), transform: p.flat() };
+}
