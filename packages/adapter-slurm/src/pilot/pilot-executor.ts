@@ -1,10 +1,9 @@
 import { posix } from "node:path";
-import { existsSync, type FSWatcher } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   LatticeworkError,
-  TaskOutcomeSchema,
   noopLogger,
   type Executor,
   type ExecutorCapabilities,
@@ -24,10 +23,8 @@ import { localWorkerCommand } from "../worker-paths.js";
 import { mapPath } from "../staging.js";
 import type { SlurmHooks } from "../slurm-executor.js";
 import { pilotLayout, type Heartbeat } from "./layout.js";
-import { blockConfig, blockScript, removeFiles, watchDir } from "./block-files.js";
-
-/** How long a done/ file stays after its outcome was handed to the runtime. */
-const DONE_RETENTION_MS = 2_000;
+import { blockConfig, blockScript } from "./block-files.js";
+import { DoneInbox } from "./done-inbox.js";
 
 interface Pending {
   task: TaskSpec;
@@ -78,12 +75,8 @@ export class SlurmPilotExecutor implements Executor {
   #wake: (() => void) | undefined;
   #stopped = false;
   #lastManage = 0;
-  /** done/ files of settled tasks, deleted once the runtime has had time to record them. */
-  #settledFiles: { path: string; at: number }[] = [];
-  #doneWatch: FSWatcher | undefined;
-  #collectWait = 0;
-  /** done/ changed while the loop was busy. */
-  #doneDirty = false;
+  #inbox!: DoneInbox;
+  #blockInFlight: Promise<void> | undefined;
   /** Blocks submitted so far (for tests and benches). */
   blocksSubmitted = 0;
 
@@ -119,7 +112,12 @@ export class SlurmPilotExecutor implements Executor {
       pilot: this.options.remote.pilotEntry ?? distFile("pilot-main.js"),
     };
     for (const d of [this.#L.queue, this.#L.done, this.#L.cancel, this.#L.blocks, this.#L.logs]) await transport.mkdirp(d);
-    this.#watchDone();
+    this.#inbox = new DoneInbox(transport, this.#L.done, { pollMs: this.options.pollMs, pilotPollMs: this.options.pilot.pollMs, pilotIdlePollMs: this.options.pilot.idlePollMs }, this.#log);
+    this.#inbox.watch(() => {
+      if (this.#pending.size === 0) return true;
+      this.#wake?.();
+      return this.#wake !== undefined;
+    });
     // Blocks of an earlier orchestrator process still in the queue are adopted (resume).
     for (const row of await this.commands.squeue()) {
       const prefix = slurmJobName(this.options.jobNamePrefix, this.name, "block-");
@@ -137,8 +135,15 @@ export class SlurmPilotExecutor implements Executor {
     const workdir = this.options.remote.workRoot ? posix.join(this.#L.root, "work", task.runId, task.taskId) : task.workdir;
     const spec: TaskSpec = { ...task, workdir, outcomePath: posix.join(this.#L.done, `${task.taskId}.json`), module: mapPath(task.module, this.options.remote.pathMap) };
     const outcome = this.#track(task, signal);
-    // Loop first: with no block yet, its sbatch goes out before this burst of queue writes.
     this.#ensureLoop();
+    // No block at all yet: submit one now, before this (and the same burst's) queue writes, so the
+    // scheduler starts it while the tasks are being written (writes queued first would delay it).
+    if (this.#blocks.size === 0 && !this.#blockInFlight && this.options.pilot.maxBlocks > 0) {
+      this.#blockInFlight = this.#submitBlock()
+        .catch((e: unknown) => this.#log.warn("[slurm] could not submit a pilot block; will retry", { error: String((e as Error)?.message ?? e) }))
+        .finally(() => (this.#blockInFlight = undefined));
+    }
+    await this.#blockInFlight;
     await t.writeFile(posix.join(this.#L.queue, `${task.taskId}.json`), JSON.stringify(spec));
     return { nativeId: `pilot:${task.taskId}`, outcome };
   }
@@ -181,10 +186,9 @@ export class SlurmPilotExecutor implements Executor {
       } catch (e) {
         this.#log.warn("[slurm] pilot cycle failed; will retry", { error: String((e as Error)?.message ?? e) });
       }
-      if (this.#pending.size === 0 && this.#blocks.size === 0 && this.options.pilot.minBlocks === 0 && this.#settledFiles.length === 0) break;
+      if (this.#pending.size === 0 && this.#blocks.size === 0 && this.options.pilot.minBlocks === 0 && this.#inbox.settledCount === 0) break;
       await new Promise<void>((r) => {
-        const ms = this.#pending.size > 0 ? (this.#doneDirty ? 0 : this.#collectWait) : this.options.pollMs;
-        this.#doneDirty = false;
+        const ms = this.#pending.size > 0 ? this.#inbox.nextWait() : this.options.pollMs;
         const t = setTimeout(r, ms);
         this.#wake = () => {
           clearTimeout(t);
@@ -195,62 +199,13 @@ export class SlurmPilotExecutor implements Executor {
     }
   }
 
-  /**
-   * Wake the loop when a file lands in done/ (local transport on a filesystem with inotify). The
-   * listing then waits a few ms so that one cycle collects a burst of outcomes. Without events
-   * (SSH, or NFS written from other hosts) the loop polls: every 2 x pilot.pollMs while outcomes
-   * arrive, backing off to `pollMs` while none do.
-   */
-  #watchDone(): void {
-    if (this.transport.id !== "local" || this.#doneWatch) return;
-    this.#doneWatch = watchDir(this.#L.done, () => {
-      if (this.#pending.size === 0) return;
-      if (this.#wake) this.#wake();
-      else this.#doneDirty = true; // busy right now: skip the next sleep
-    });
-  }
-
-  /** Read finished outcomes from done/ (one directory listing per cycle). */
+  /** Read finished outcomes from done/. */
   async #collect(): Promise<void> {
-    await this.#removeSettled(false);
-    if (this.#pending.size === 0) return;
-    const names = await this.transport.list(this.#L.done);
-    const before = this.#pending.size;
-    await Promise.all(
-      names.map(async (name) => {
-        if (!name.endsWith(".json")) return;
-        const taskId = name.slice(0, -5);
-        const p = this.#pending.get(taskId);
-        if (!p) return;
-        const path = posix.join(this.#L.done, name);
-        const text = await this.transport.readFile(path);
-        if (!text) return;
-        let o: TaskOutcome;
-        try {
-          o = TaskOutcomeSchema.parse(JSON.parse(text));
-        } catch {
-          return; // partially visible on a slow filesystem; next cycle
-        }
-        this.#settle(p, o);
-        this.#settledFiles.push({ path, at: Date.now() });
-      }),
+    await this.#inbox.collect(
+      (id) => this.#pending.has(id),
+      (id, o) => this.#settle(this.#pending.get(id)!, o),
+      () => this.#pending.size,
     );
-    const fast = this.options.pilot.pollMs * 2;
-    const slow = this.#doneWatch ? Math.max(this.options.pollMs, fast) : Math.max(this.options.pilot.idlePollMs, fast);
-    this.#collectWait = this.#pending.size < before ? fast : Math.min(slow, Math.max(fast, this.#collectWait * 2));
-  }
-
-  /**
-   * Delete done/ files of settled outcomes. The runtime records an outcome within an event-loop
-   * tick of the promise resolving (stores commit at least once per tick), so a file is kept for
-   * DONE_RETENTION_MS first: an orchestrator killed in between finds it again when it resumes.
-   */
-  async #removeSettled(all: boolean): Promise<void> {
-    const cutoff = Date.now() - DONE_RETENTION_MS;
-    const due = all ? this.#settledFiles : this.#settledFiles.filter((f) => f.at <= cutoff);
-    if (due.length === 0) return;
-    this.#settledFiles = all ? [] : this.#settledFiles.filter((f) => f.at > cutoff);
-    await removeFiles(this.transport, due.map((f) => f.path)).catch((e: unknown) => this.#log.warn("[slurm] could not delete done/ files", { error: String((e as Error)?.message ?? e) }));
   }
 
   #settle(p: Pending, o: TaskOutcome): void {
@@ -304,6 +259,7 @@ export class SlurmPilotExecutor implements Executor {
     let submit = 0;
     if (live.length < o.minBlocks) submit = o.minBlocks - live.length;
     else if (backlog > freeSlots * o.backlogPerBlock && pendingBlocks === 0 && live.length < o.maxBlocks) submit = 1;
+    if (this.#blockInFlight) return; // submit() is submitting the first block right now
     for (let i = 0; i < submit; i++) await this.#submitBlock();
   }
 
@@ -363,7 +319,7 @@ export class SlurmPilotExecutor implements Executor {
 
   async dispose(): Promise<void> {
     this.#stopped = true;
-    this.#doneWatch?.close();
+    this.#inbox?.close();
     this.#wake?.();
     await this.#loop?.catch(() => {});
     if (this.options.cancelOnDispose && this.#cmd) {
@@ -377,10 +333,10 @@ export class SlurmPilotExecutor implements Executor {
     for (const p of [...this.#pending.values()]) {
       this.#settle(p, { state: "cancelled", error: { code: "CANCELLED", message: `[slurm] Executor "${this.name}" was disposed while task ${p.task.taskId} was in flight.` }, endedAt: Date.now() });
     }
-    if (this.#cmd && this.#settledFiles.length > 0) {
+    if (this.#cmd && this.#inbox.settledCount > 0) {
       // Outcomes settled so far have been handed to the runtime; give its store one more tick.
       await new Promise((r) => setImmediate(r));
-      await this.#removeSettled(true);
+      await this.#inbox.removeSettled(true);
     }
     await this.#cmd?.transport.close();
   }
