@@ -352,4 +352,25 @@ describe("SqliteRunStore: write coalescing", () => {
     expect(await s.getRun("r")).toMatchObject({ state: "failed", error: { code: "X", message: "m" }, output: { ok: true } });
     await s.close();
   });
+
+  it.each([0, 20])("queued writes reach other connections without flush (commitIntervalMs %i), in one transaction", async (ms) => {
+    const dir = freshDir();
+    const s = new SqliteRunStore({ dir, commitIntervalMs: ms });
+    await s.open();
+    const commits = s.stats.commits;
+    for (let i = 0; i < 5; i++) s.createRun(run(`q${i}`));
+    const reader = new Database(join(dir, "store.sqlite"), { readonly: true });
+    const count = (): number => (reader.prepare("SELECT COUNT(*) AS n FROM runs").get() as { n: number }).n;
+    expect(count()).toBe(0);
+    for (let t = 0; t < 200 && count() < 5; t++) await new Promise((r) => setTimeout(r, 10));
+    expect(count()).toBe(5);
+    expect(s.stats.commits - commits).toBe(1);
+    reader.close();
+    await s.close();
+  });
+
+  it("rejects a commit interval out of range", () => {
+    expect(() => new SqliteRunStore({ dir: freshDir(), commitIntervalMs: -1 })).toThrow(/\[sqlite-store\][\s\S]*commitIntervalMs/);
+    expect(() => new SqliteRunStore({ dir: freshDir(), commitIntervalMs: 5000 })).toThrow(/commitIntervalMs/);
+  });
 });

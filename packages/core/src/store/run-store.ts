@@ -90,7 +90,7 @@ export interface ListRunsOptions {
 
 /**
  * Where runs, calls, attempts and artifacts live. The default is {@link SqliteRunStore}. Writes
- * are enqueued and committed in batches (at least once per event-loop tick); `flush()` forces a
+ * are enqueued and committed in batches (within a few tens of ms); `flush()` forces a
  * commit. Reads see every write made before them through the same store object.
  * Implementations must be safe when several processes use the same store at once.
  */

@@ -43,7 +43,7 @@ let exitHooked = false;
 /**
  * The default RunStore: one SQLite file (`<dir>/store.sqlite`, WAL, busy timeout, forward-only
  * migrations) plus a content-addressed artifact directory (`<dir>/artifacts/ab/cdef...`).
- * Writes are queued and committed in one immediate transaction per event-loop tick; reads commit
+ * Writes are queued and committed in one immediate transaction at most `commitIntervalMs` later; reads commit
  * the queue first. Several processes may use one store at once: lock waits are retried with
  * back-off, so nobody sees "database is locked". A file that is not a latticework store (another
  * program's database, or garbage) is reported and never modified.
