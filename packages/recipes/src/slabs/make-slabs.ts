@@ -109,7 +109,9 @@ function rows(m: number[]): number[][] {
  * reduced to the primitive in-plane cell, flipped copies of asymmetric slabs, an in-plane supercell
  * [ceil(8/|a|), ceil(8/|b|), 1], and all atoms fixed except those within `zFix` of the top surface
  * (measured along a x b). Cells are in pymatgen's standard orientation (c along z, a in the xz
- * plane), pbc (T, T, T).
+ * plane), pbc (T, T, T). quacc's `slabgen_kwargs` are options here in camelCase: `bonds` +
+ * `maxBrokenBonds` (+ `repair`), `symmetrize`, `lllReduce`, `tol`, `ftol`, ... Trigonal crystals
+ * follow pymatgen's rule: indices deduplicated in the rhombohedral primitive setting (SPEC 4.2).
  *
  * Note: a primitive fcc cell (bulk("Cu")) gives 4 slabs for maxIndex 1, including {311}; the cubic
  * cell gives 3.
