@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Heartbeat } from "../src/pilot/layout.js";
@@ -44,6 +44,16 @@ describe.runIf(enabled)("pilot executor on the testbed (local transport)", () =>
     expect(o.output.placement.hosts).toHaveLength(2);
     expect(new Set(o.output.placement.hosts.map((h) => h.host)).size).toBe(2);
     expect(o.output.placement.hosts.every((h) => h.slots === 2)).toBe(true);
+  });
+
+  it("fails (not retryable) a queued spec the pilot cannot read, instead of leaving it claimed", async () => {
+    const t = task("slurmtest.add", { a: 1, b: 1 }, root);
+    const s = await ex.attach(`pilot:${t.taskId}`, t, new AbortController().signal);
+    // A spec without a module (as a broken or foreign writer could leave it), written atomically.
+    const q = join(pilotRoot, "queue", `${t.taskId}.json`);
+    writeFileSync(`${q}.tmp`, JSON.stringify({ taskId: t.taskId, outcomePath: join(pilotRoot, "done", `${t.taskId}.json`) }));
+    renameSync(`${q}.tmp`, q);
+    expect(await s.outcome).toMatchObject({ state: "failed", error: { code: "EXECUTOR_ERROR", retryable: false, message: expect.stringContaining("module must be a non-empty string") } });
   });
 
   it("cancels a task running inside a pilot", async () => {

@@ -204,10 +204,19 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
         }
         claimedAny = true;
         let spec: TaskSpec;
+        let raw: unknown;
         try {
-          spec = asPilotSpec(JSON.parse(await readFile(claimed, "utf8")));
+          raw = JSON.parse(await readFile(claimed, "utf8"));
+          spec = asPilotSpec(raw);
         } catch (e) {
-          log(`unreadable spec ${name}: ${(e as Error).message}`);
+          const msg = (e as Error).message;
+          log(`unreadable spec ${name}: ${msg}`);
+          // Fail the task (not retryable) if we know where its outcome goes; else it stays claimed.
+          const out = (raw as { outcomePath?: unknown } | undefined)?.outcomePath;
+          if (typeof out === "string" && out) {
+            await writeOutcomeAtomic(out, { state: "failed", error: { code: "EXECUTOR_ERROR", message: `[pilot] Task spec ${name} is invalid: ${msg}`, retryable: false }, endedAt: Date.now() }).catch(() => {});
+            await rm(claimed, { force: true });
+          }
           continue;
         }
         if (!(await dispatch(spec))) backlog.push(spec);
