@@ -33,17 +33,28 @@ export const STDERR_FILE = "stderr.log";
  * `logger` writes debug/info lines to stdout.log and warn/error lines to stderr.log.
  */
 export class TaskIO {
-  readonly stdoutPath: string;
-  readonly stderrPath: string;
+  readonly #workdir: string;
+  #stdoutPath: string | undefined;
+  #stderrPath: string | undefined;
   #out: number | undefined;
   #err: number | undefined;
   #closed = false;
+  readonly #min: number;
   readonly logger: Logger;
 
   constructor(workdir: string, minLevel: LogLevel = "info") {
-    this.stdoutPath = join(workdir, STDOUT_FILE);
-    this.stderrPath = join(workdir, STDERR_FILE);
-    this.logger = this.#makeLogger({}, LEVELS.indexOf(minLevel));
+    this.#workdir = workdir;
+    this.#min = LEVELS.indexOf(minLevel);
+    this.logger = new TaskIOLogger(this, undefined);
+  }
+
+  /** Path of stdout.log (whether or not it exists yet). */
+  get stdoutPath(): string {
+    return (this.#stdoutPath ??= join(this.#workdir, STDOUT_FILE));
+  }
+  /** Path of stderr.log (whether or not it exists yet). */
+  get stderrPath(): string {
+    return (this.#stderrPath ??= join(this.#workdir, STDERR_FILE));
   }
 
   /** Append raw text to stdout.log or stderr.log. */
@@ -89,50 +100,50 @@ export class TaskIO {
     return { ...outcome, error: { ...outcome.error, stdoutPath: outcome.error.stdoutPath ?? this.stdoutPath, stderrPath: outcome.error.stderrPath ?? this.stderrPath } };
   }
 
-  #makeLogger(bound: Record<string, unknown>, min: number): Logger {
-    const line = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-      if (LEVELS.indexOf(level) < min) return;
-      const all = fields ? { ...bound, ...fields } : bound;
-      let extra = "";
-      if (Object.keys(all).length > 0) {
-        try {
-          extra = ` ${JSON.stringify(all)}`;
-        } catch {
-          extra = " [unserialisable fields]";
-        }
+  /** Whether lines of `level` are written (at or above the minimum level). */
+  enabled(level: LogLevel): boolean {
+    return LEVELS.indexOf(level) >= this.#min;
+  }
+
+  /** One logger line (debug/info to stdout.log, warn/error to stderr.log), if at or above the level. */
+  line(level: LogLevel, msg: string, fields: Record<string, unknown> | undefined): void {
+    if (!this.enabled(level)) return;
+    let extra = "";
+    if (fields && Object.keys(fields).length > 0) {
+      try {
+        extra = ` ${JSON.stringify(fields)}`;
+      } catch {
+        extra = " [unserialisable fields]";
       }
-      this.write(level === "warn" || level === "error" ? "stderr" : "stdout", `${new Date().toISOString()} ${level.toUpperCase()} ${msg}${extra}\n`);
-    };
-    return {
-      debug: (m, f) => line("debug", m, f),
-      info: (m, f) => line("info", m, f),
-      warn: (m, f) => line("warn", m, f),
-      error: (m, f) => line("error", m, f),
-      child: (f) => new TaskIOLogger(this, { ...bound, ...f }),
-    };
+    }
+    this.write(level === "warn" || level === "error" ? "stderr" : "stdout", `${new Date().toISOString()} ${level.toUpperCase()} ${msg}${extra}\n`);
   }
 }
 
+/** The job logger of a task: one object, fields bound by `child` merged into every line. */
 class TaskIOLogger implements Logger {
   readonly #io: TaskIO;
-  readonly #bound: Record<string, unknown>;
-  constructor(io: TaskIO, bound: Record<string, unknown>) {
+  readonly #bound: Record<string, unknown> | undefined;
+  constructor(io: TaskIO, bound: Record<string, unknown> | undefined) {
     this.#io = io;
     this.#bound = bound;
   }
+  #fields(f: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    return this.#bound ? (f ? { ...this.#bound, ...f } : this.#bound) : f;
+  }
   debug(m: string, f?: Record<string, unknown>): void {
-    this.#io.logger.debug(m, { ...this.#bound, ...f });
+    if (this.#io.enabled("debug")) this.#io.line("debug", m, this.#fields(f));
   }
   info(m: string, f?: Record<string, unknown>): void {
-    this.#io.logger.info(m, { ...this.#bound, ...f });
+    if (this.#io.enabled("info")) this.#io.line("info", m, this.#fields(f));
   }
   warn(m: string, f?: Record<string, unknown>): void {
-    this.#io.logger.warn(m, { ...this.#bound, ...f });
+    if (this.#io.enabled("warn")) this.#io.line("warn", m, this.#fields(f));
   }
   error(m: string, f?: Record<string, unknown>): void {
-    this.#io.logger.error(m, { ...this.#bound, ...f });
+    if (this.#io.enabled("error")) this.#io.line("error", m, this.#fields(f));
   }
   child(f: Record<string, unknown>): Logger {
-    return new TaskIOLogger(this.#io, { ...this.#bound, ...f });
+    return new TaskIOLogger(this.#io, this.#fields(f));
   }
 }
