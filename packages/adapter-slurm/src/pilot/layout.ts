@@ -66,4 +66,6 @@ export interface Heartbeat {
   running: string[];
   state: "running" | "draining" | "exited";
   pid: number;
+  /** The block's node agents (one per node other than the leader's): where they run, whether alive. */
+  agents?: { host: string; ready: boolean; alive: boolean; pid?: number; srunPid?: number }[];
 }

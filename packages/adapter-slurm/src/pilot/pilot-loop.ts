@@ -1,8 +1,10 @@
 /**
  * What a pilot does once started (see pilot-main.ts): pull tasks from the shared queue directory
  * (atomic rename into the block's `claimed/`, several per scan), place them on free cores/nodes
- * of the allocation, hand them to persistent workers, beat a heartbeat, drain before walltime,
- * exit after an idle time-out.
+ * of the allocation, hand them to persistent workers ON THE NODE THEY WERE PLACED ON (the
+ * leader's own pool for its node and for multi-node tasks, whose mpirun/srun reaches the other
+ * nodes; a per-node agent for every other node, see node-agents.ts), beat a heartbeat, drain
+ * before walltime, exit after an idle time-out.
  *
  * The queue is watched with fs.watch (inotify) where the filesystem reports changes, so a task
  * written into an idle block's queue starts within milliseconds; on filesystems that do not
@@ -18,6 +20,7 @@ import type { JobResources, Placement } from "@latticework/core";
 import { asPilotSpec, writeOutcomeFile as writeOutcomeAtomic, type PilotSpec } from "./outcome-file.js";
 import { pilotLayout, type Heartbeat, type PilotConfig } from "./layout.js";
 import { placeTask, releasePlacement, type HostSlots } from "./placement.js";
+import { NodeAgents } from "./node-agents.js";
 import { killTree } from "./proc-tree.js";
 import type { PoolWorker, WorkerPool } from "./worker-pool.js";
 
@@ -44,6 +47,8 @@ async function allocationHosts(): Promise<string[]> {
 interface Running {
   spec: TaskSpec;
   worker: PoolWorker | undefined;
+  /** The node whose agent runs it (unset: the leader's own pool). */
+  agentHost?: string;
   cancelSent?: number;
 }
 
@@ -64,6 +69,8 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   const names = await allocationHosts();
   const perNode = cfg.coresPerNode ?? (Number(process.env.SLURM_CPUS_ON_NODE) || availableParallelism());
   const hosts: HostSlots[] = (names.length ? names : [hostname()]).map((host) => ({ host, slots: perNode, free: perNode }));
+  // The leader's node: where this process (and its local pool) runs.
+  const leaderHost = hosts.some((h) => h.host === process.env.SLURMD_NODENAME) ? process.env.SLURMD_NODENAME! : hosts[0]!.host;
   const totalSlots = hosts.reduce((n, h) => n + h.slots, 0);
   const drainAt = startedAt + (cfg.walltimeSeconds - cfg.drainSeconds) * 1000;
   const running = new Map<string, Running>();
@@ -76,6 +83,27 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   let firstRun = 0;
   let completed = 0;
   const log = (msg: string) => process.stderr.write(`[pilot ${cfg.blockId}] ${new Date().toISOString()} ${msg}\n`);
+  const agentEvents = {
+    done: (taskId: string) => finish(taskId),
+    exit: (taskId: string, code: number | null, signal: NodeJS.Signals | null) => handlers.exit(taskId, code, signal),
+    dead: (host: string, reason: string) => {
+      // Its slots are gone; what it ran (or had waiting) is lost, and the runtime retries it.
+      const i = hosts.findIndex((h) => h.host === host);
+      if (i >= 0) hosts.splice(i, 1);
+      const lost = [...running.values()].filter((r) => r.agentHost === host);
+      log(`agent on ${host} is gone (${reason}); ${lost.length} task(s) lost, ${host}'s slots removed`);
+      for (const r of lost) {
+        void writeOutcomeAtomic(r.spec.outcomePath!, {
+          state: "lost",
+          error: { code: "LOST", message: `[pilot] The agent on node ${host} died while running task ${r.spec.taskId} (${reason}); the task can be retried.`, retryable: true, details: { pilot: cfg.blockId, host } },
+          endedAt: Date.now(),
+        }).finally(() => finish(r.spec.taskId));
+      }
+    },
+    log,
+  };
+  const remoteHosts = hosts.filter((h) => h.host !== leaderHost).map((h) => h.host);
+  const agents = remoteHosts.length > 0 ? new NodeAgents(remoteHosts, B.config, perNode, agentEvents) : undefined;
   log(`started ${Date.now() - startedAt} ms ago in process ${process.pid}; ${totalSlots} slots on ${hosts.map((h) => h.host).join(",")}; ${pool.workers.length} workers starting`);
 
   let wakeFn: (() => void) | undefined;
@@ -104,7 +132,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   };
 
   const beat = async () => {
-    const hb: Heartbeat = { seq: ++seq, blockId: cfg.blockId, jobId, hosts: hosts.map((h) => ({ ...h })), running: [...running.keys()], state, pid: process.pid };
+    const hb: Heartbeat = { seq: ++seq, blockId: cfg.blockId, jobId, hosts: hosts.map((h) => ({ ...h })), running: [...running.keys()], state, pid: process.pid, ...(agents ? { agents: agents.list() } : {}) };
     const tmp = `${B.heartbeat}.tmp`;
     await writeFile(tmp, JSON.stringify(hb), { mode: 0o600 });
     await rename(tmp, B.heartbeat);
@@ -124,6 +152,16 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
     if (!placement) return false;
     const r: Running = { spec: { ...spec, placement }, worker: undefined };
     running.set(spec.taskId, r);
+    const target = placement.hosts.length === 1 ? placement.hosts[0]!.host : leaderHost;
+    if (target !== leaderHost && agents?.has(target)) {
+      r.agentHost = target;
+      if (!firstRun) {
+        firstRun = Date.now();
+        log(`first task sent to an agent ${firstRun - startedAt} ms after start`);
+      }
+      agents.run(target, r.spec as unknown as { taskId: string } & Record<string, unknown>);
+      return true;
+    }
     pool.submit(spec.taskId, (w) => {
       if (!firstRun) {
         firstRun = Date.now();
@@ -167,7 +205,13 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
       for (const taskId of cancels) {
         const r = running.get(taskId);
         if (!r) continue;
-        if (!r.worker && pool.withdraw(taskId)) {
+        if (r.agentHost) {
+          // The agent withdraws it or signals its worker's tree; its `exit` reply writes the outcome.
+          if (r.cancelSent === undefined) {
+            r.cancelSent = now;
+            agents?.kill(r.agentHost, taskId, "SIGTERM");
+          } else if (now - r.cancelSent > 3000) agents?.kill(r.agentHost, taskId, "SIGKILL");
+        } else if (!r.worker && pool.withdraw(taskId)) {
           // Placed but not started by any worker yet.
           r.cancelSent = now;
           await writeOutcomeAtomic(r.spec.outcomePath!, { state: "cancelled", error: { code: "CANCELLED", message: `[pilot] Task ${taskId} was cancelled before it started.` }, endedAt: Date.now() });
@@ -252,6 +296,7 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   clearInterval(hbTimer);
   await beat().catch(() => {});
   log(`exiting: ${completed} tasks finished, ${pool.started} workers started`);
+  await agents?.close();
   pool.close();
   return 0;
 }

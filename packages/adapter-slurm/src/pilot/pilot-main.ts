@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The pilot: started ONCE per block allocation by the block's batch script (no srun step, so
- * tasks' own `srun`/`mpirun` calls get fresh steps).
+ * The pilot leader: started ONCE per block allocation by the block's batch script (no srun step,
+ * so tasks' own `srun`/`mpirun` calls get fresh steps), on the allocation's first node. It runs the
+ * tasks placed on its own node in a local worker pool and starts one node agent (node-agent.ts)
+ * per other node of the allocation for the tasks placed there.
  *
  * This entry imports only node built-ins and the worker pool, so the first task workers are
  * forked a few milliseconds after the process starts; the pilot loop (and what it imports) loads
@@ -12,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import type { PilotConfig } from "./layout.js";
+import { slotsPerNode, workerLaunch } from "./pool-config.js";
 import { WorkerPool } from "./worker-pool.js";
 
 const t0 = Date.now();
@@ -21,37 +24,21 @@ if (!configPath) {
   process.exit(2);
 }
 const cfg = JSON.parse(readFileSync(configPath, "utf8")) as PilotConfig;
-const nodes = Number(process.env.SLURM_JOB_NUM_NODES) || 1;
-const perNode = cfg.coresPerNode ?? (Number(process.env.SLURM_CPUS_ON_NODE) || availableParallelism());
-const cpus = availableParallelism();
+const perNode = slotsPerNode(cfg);
 const handlers: { done(taskId: string): void; exit(taskId: string | undefined, code: number | null, signal: NodeJS.Signals | null): void } = {
   done: () => {},
   exit: () => {},
 };
-// The tsx loader is not preloaded: a worker imports core natively (~0.3 s of CPU less per worker,
-// it is ready sooner) and loads tsx when a task's module is not plain JavaScript.
-const execArgv: string[] = [];
-let tsxLoader: string | undefined;
-for (let i = 0; i < cfg.workerNodeArgs.length; i++) {
-  const a = cfg.workerNodeArgs[i]!;
-  const next = cfg.workerNodeArgs[i + 1];
-  if (a === "--import" && next && /tsx/.test(next) && !tsxLoader) {
-    tsxLoader = next;
-    i++;
-  } else execArgv.push(a);
-}
-const env = {
-  ...process.env,
-  ...(cfg.stdoutPath ? { LW_PILOT_STDOUT: cfg.stdoutPath } : {}),
-  ...(cfg.stderrPath ? { LW_PILOT_STDERR: cfg.stderrPath } : {}),
-  ...(tsxLoader ? { LW_PILOT_TSX: tsxLoader } : {}),
-};
+const { execArgv, env } = workerLaunch(cfg);
 const pool = new WorkerPool({
   script: cfg.workerScript,
   execArgv,
   env,
-  initial: cfg.initialWorkers ?? cpus,
-  max: nodes * perNode,
+  initial: cfg.initialWorkers ?? availableParallelism(),
+  // This node's slots, plus one per other node for multi-node (MPI) tasks, which the leader
+  // launches (their mpirun/srun reaches the other nodes). Single-node tasks placed on other nodes
+  // run in those nodes' agents (see node-agents.ts).
+  max: perNode + Math.max(0, (Number(process.env.SLURM_JOB_NUM_NODES) || 1) - 1),
   // Growth beyond the initial workers: one start at a time (each costs a CPU for ~0.5 s).
   maxStarting: 1,
   spawnAfterMs: cfg.workerSpawnAfterMs ?? 100,

@@ -33,6 +33,8 @@ export interface WorkerPoolOptions {
   maxStarting: number;
   /** Tasks waiting while no worker came free for this long make the pool start another. */
   spawnAfterMs: number;
+  /** Where workers' stdout goes (default: inherited). A node agent passes a file or its stderr: its own stdout carries its protocol. */
+  stdout?: "inherit" | number;
   /** A worker reported a task finished (outcome written). */
   onDone(taskId: string): void;
   /** A worker exited; `taskId` is what it was running, if anything. */
@@ -73,7 +75,7 @@ export class WorkerPool {
 
   #spawn(): void {
     if (this.#closed || this.workers.length >= this.#o.max) return;
-    const child = fork(this.#o.script, [], { execArgv: this.#o.execArgv, env: this.#o.env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(this.#o.script, [], { execArgv: this.#o.execArgv, env: this.#o.env, stdio: ["ignore", this.#o.stdout ?? "inherit", "inherit", "ipc"] });
     const w: PoolWorker = { child, busy: undefined, ready: false };
     this.#starting++;
     this.started++;
@@ -138,6 +140,11 @@ export class WorkerPool {
     const none = this.workers.length === 0;
     const stuck = now - Math.max(oldest.since, this.#lastFree) >= this.#o.spawnAfterMs;
     if (none || (stuck && this.#starting < this.#o.maxStarting)) this.#spawn();
+  }
+
+  /** The worker running `taskId`, if one does. */
+  workerOf(taskId: string): PoolWorker | undefined {
+    return this.workers.find((w) => w.busy === taskId);
   }
 
   /** Stop every worker. */
