@@ -1,7 +1,7 @@
 import type { Logger, TaskOutcome, TaskSpec } from "@latticework/core";
 
 /** Signature of the function the pool calls for each task (core's `runTask`). */
-export type RunTaskFn = (spec: TaskSpec, opts: { logger?: Logger; signal?: AbortSignal }) => Promise<TaskOutcome>;
+export type RunTaskFn = (spec: TaskSpec, opts: { logger?: Logger; signal?: AbortSignal; trustedSpec?: boolean }) => Promise<TaskOutcome>;
 
 /**
  * Import the runner module (default "@latticework/core") and check it exports `runTask`.

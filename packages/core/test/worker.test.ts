@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createContainer } from "../src/container.js";
 import type { TaskSpecInput, TaskOutcome } from "../src/task.js";
+import { TaskSpecSchema } from "../src/task.js";
 import { runTask, resolveOutcomeOutput } from "../src/worker/run-task.js";
 import { resolveJob } from "../src/worker/resolve-job.js";
 import { writeArtifact } from "../src/store/artifacts.js";
@@ -118,6 +119,23 @@ describe("runTask", () => {
     const o = failed(await p);
     expect(o.state).toBe("cancelled");
     expect(o.error.code).toBe("CANCELLED");
+  });
+
+  it("cancel through opts.signal while a time-out is also armed: cancelled, not timed-out", async () => {
+    const ac = new AbortController();
+    const p = runTask(spec("fx.waits", {}, { timeoutMs: 60_000 }), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    const o = failed(await p);
+    expect(o.state).toBe("cancelled");
+    expect(o.error.message).toMatch(/was cancelled/);
+  });
+
+  it("trustedSpec: a complete spec from the runtime runs without re-validation, same outcome", async () => {
+    const full = TaskSpecSchema.parse(spec("fx.add", { a: 2, b: 3 }));
+    const checked = await runTask(full);
+    const trusted = await runTask(full, { trustedSpec: true });
+    expect(trusted.state).toBe("completed");
+    expect(trusted.state === "completed" && trusted.output).toEqual(checked.state === "completed" && checked.output);
   });
 
   it("already-aborted signal: cancelled before start", async () => {

@@ -25,6 +25,12 @@ export interface RunTaskOptions {
   artifactDir?: string;
   /** Outputs whose JSON is larger than this go to an artifact when a directory is known (default 256 KiB). */
   maxInlineOutputBytes?: number;
+  /**
+   * The spec was built by this version's runtime and reached the worker without passing through a
+   * file or another program (e.g. a local pool's IPC channel), so it is not validated again. Leave
+   * unset for specs read from disk or received from another machine: those are always validated.
+   */
+  trustedSpec?: boolean;
 }
 
 const DEFAULT_MAX_INLINE = 256 * 1024;
@@ -87,7 +93,7 @@ export async function runTask(spec: TaskSpec | TaskSpecInput, opts: RunTaskOptio
   const startedAt = Date.now();
   const fail = (error: TaskError): TaskOutcome => ({ state: stateFor(error), error, startedAt, endedAt: Date.now() });
   try {
-    return await runChecked(parseSpec(spec), opts, startedAt);
+    return await runChecked(opts.trustedSpec ? (spec as TaskSpec) : parseSpec(spec), opts, startedAt);
   } catch (err) {
     if (err instanceof Failure) return fail(err.error);
     return fail(toTaskError(err, "INTERNAL"));
@@ -111,16 +117,22 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
   const baseLogger = opts.logger ?? container.tryResolve(TOKENS.Logger) ?? noopLogger;
   const logger = baseLogger.child({ job: job.name, taskId: spec.taskId, attempt: spec.attempt });
 
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const onOuterAbort = (): void => controller.abort(new CancelledError(`Job "${job.name}" (task ${spec.taskId}) was cancelled`));
-  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  if (opts.signal?.aborted) onOuterAbort();
   const limit = timeLimit(spec, job);
+  const cancelled = (): CancelledError => new CancelledError(`Job "${job.name}" (task ${spec.taskId}) was cancelled`);
+  // Without a time limit the caller's signal is the only way to stop the job: use it as is (one
+  // AbortController fewer per task; its reason becomes a CancelledError below). With a limit the
+  // job gets its own signal that either source can fire.
+  const controller = limit || !opts.signal ? new AbortController() : undefined;
+  const signal = controller ? controller.signal : opts.signal!;
+  const onOuterAbort = (): void => controller!.abort(cancelled());
+  if (controller && opts.signal) {
+    opts.signal.addEventListener("abort", onOuterAbort, { once: true });
+    if (opts.signal.aborted) onOuterAbort();
+  }
   let timer: NodeJS.Timeout | undefined;
   if (limit) {
     const fire = (): void =>
-      controller.abort(
+      controller!.abort(
         new TimeoutError(`Job "${job.name}" (attempt ${spec.attempt}) ran past ${limit.what} and was stopped. Raise the job's \`timeout\` (or the call's) if it needs longer.`),
       );
     if (limit.ms <= 0) fire();
@@ -165,12 +177,12 @@ async function runChecked(spec: TaskSpec, opts: RunTaskOptions, startedAt: numbe
     logger.debug("job started", { workdir: spec.workdir });
     raw = await Promise.race([Promise.resolve().then(() => job.run(parsedInput.data, ctx)), aborted]);
   } catch (err) {
-    const thrown: unknown = signal.aborted ? signal.reason : err;
+    const thrown: unknown = signal.aborted ? (controller ? signal.reason : cancelled()) : err;
     logger.debug("job ended with an error", { aborted: signal.aborted });
     throw new Failure(toTaskError(thrown, "JOB_FAILED"));
   } finally {
     if (timer) clearTimeout(timer);
-    opts.signal?.removeEventListener("abort", onOuterAbort);
+    if (controller) opts.signal?.removeEventListener("abort", onOuterAbort);
   }
 
   const parsedOutput = await job.output.safeParseAsync(raw);
