@@ -88,6 +88,10 @@ export const PilotOptionsSchema = z
     /** How the pilot polls its queue directory when busy / idle (ms). */
     pollMs: z.number().int().positive().default(20),
     idlePollMs: z.number().int().positive().default(250),
+    /** Task workers each node's pool (the leader's and every node agent's) starts at once (default: the node's CPU count). */
+    initialWorkers: z.number().int().min(0).optional(),
+    /** A task waiting this long for a free worker makes the node's pool start another one, up to the node's slots (ms). */
+    workerSpawnAfterMs: z.number().int().min(0).default(100),
   })
   .strict();
 

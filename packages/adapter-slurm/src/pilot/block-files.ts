@@ -18,6 +18,8 @@ export function blockConfig(L: ReturnType<typeof pilotLayout>, id: string, optio
     heartbeatSeconds: o.heartbeatSeconds,
     pollMs: o.pollMs,
     idlePollMs: o.idlePollMs,
+    ...(o.initialWorkers !== undefined ? { initialWorkers: o.initialWorkers } : {}),
+    workerSpawnAfterMs: o.workerSpawnAfterMs,
     workerNodeArgs: worker.nodeArgs,
     workerScript: worker.script,
     stdoutPath: B.stdout,

@@ -18,8 +18,11 @@ import type { FromAgent, ToAgent } from "./node-agent.js";
 export interface AgentEvents {
   done(taskId: string): void;
   exit(taskId: string, code: number | null, signal: NodeJS.Signals | null): void;
-  /** The agent of `host` is gone (its step ended): its tasks are lost, its slots must not be used. */
-  dead(host: string, reason: string): void;
+  /**
+   * The agent of `host` is gone (its step ended): its slots must not be used; its tasks are lost,
+   * unless it never reported ready (`started` false: srun could not start it, nothing ran).
+   */
+  dead(host: string, reason: string, started: boolean): void;
   log(msg: string): void;
 }
 
@@ -72,7 +75,7 @@ export class NodeAgents {
   #gone(a: Agent, reason: string): void {
     if (!a.alive) return;
     a.alive = false;
-    this.#ev.dead(a.host, reason);
+    this.#ev.dead(a.host, reason, a.ready);
   }
 
   /** Whether `host` has a live agent. */

@@ -86,11 +86,21 @@ export async function runPilot({ cfg, jobId, pool, handlers, startedAt }: PilotS
   const agentEvents = {
     done: (taskId: string) => finish(taskId),
     exit: (taskId: string, code: number | null, signal: NodeJS.Signals | null) => handlers.exit(taskId, code, signal),
-    dead: (host: string, reason: string) => {
+    dead: (host: string, reason: string, started: boolean) => {
       // Its slots are gone; what it ran (or had waiting) is lost, and the runtime retries it.
       const i = hosts.findIndex((h) => h.host === host);
       if (i >= 0) hosts.splice(i, 1);
       const lost = [...running.values()].filter((r) => r.agentHost === host);
+      if (!started) {
+        // The agent never came up (srun refused, node unusable): nothing ran; place its tasks again.
+        log(`agent on ${host} did not start (${reason}); ${lost.length} task(s) placed again, ${host}'s slots removed`);
+        for (const r of lost) {
+          running.delete(r.spec.taskId);
+          backlog.push(r.spec);
+        }
+        wake();
+        return;
+      }
       log(`agent on ${host} is gone (${reason}); ${lost.length} task(s) lost, ${host}'s slots removed`);
       for (const r of lost) {
         void writeOutcomeAtomic(r.spec.outcomePath!, {
