@@ -51,7 +51,17 @@ if (!configPath) {
 }
 const cfg = JSON.parse(readFileSync(configPath, "utf8")) as PilotConfig;
 const node = process.env.SLURMD_NODENAME ?? "";
-const send = (m: FromAgent) => process.stdout.write(`${JSON.stringify(m)}\n`);
+// Messages of one event-loop turn leave in one write: every write is relayed by srun and slurmstepd.
+let outLines = "";
+const flushOut = (): void => {
+  const text = outLines;
+  outLines = "";
+  if (text) process.stdout.write(text);
+};
+const send = (m: FromAgent): void => {
+  if (!outLines) setImmediate(flushOut);
+  outLines += `${JSON.stringify(m)}\n`;
+};
 const log = (msg: string) => process.stderr.write(`[pilot ${cfg.blockId} agent ${node}] ${new Date().toISOString()} ${msg}\n`);
 
 // Task output goes to the block's stdout file (append), never into the protocol channel.

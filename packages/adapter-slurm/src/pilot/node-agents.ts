@@ -32,6 +32,8 @@ interface Agent {
   ready: boolean;
   pid?: number;
   alive: boolean;
+  /** Lines waiting for this turn's single write. */
+  outbox?: string;
 }
 
 /** One agent per remote node of the block. */
@@ -91,7 +93,16 @@ export class NodeAgents {
   #send(host: string, m: ToAgent): boolean {
     const a = this.#agents.get(host);
     if (!a?.alive) return false;
-    a.proc.stdin!.write(`${JSON.stringify(m)}\n`);
+    // One write per agent per event-loop turn: each write is relayed by srun and slurmstepd.
+    if (!a.outbox) {
+      a.outbox = "";
+      setImmediate(() => {
+        const text = a.outbox ?? "";
+        a.outbox = undefined;
+        if (a.alive && text && !a.proc.stdin!.writableEnded) a.proc.stdin!.write(text);
+      });
+    }
+    a.outbox += `${JSON.stringify(m)}\n`;
     return true;
   }
 
@@ -109,7 +120,11 @@ export class NodeAgents {
   async close(graceMs = 3000): Promise<void> {
     const live = [...this.#agents.values()].filter((a) => a.proc.exitCode === null && a.proc.signalCode === null);
     for (const a of this.#agents.values()) a.alive = false;
-    for (const a of live) a.proc.stdin!.end();
+    for (const a of live) {
+      const text = a.outbox;
+      a.outbox = undefined;
+      a.proc.stdin!.end(text || undefined);
+    }
     await Promise.all(
       live.map(
         (a) =>
