@@ -137,6 +137,18 @@ NodeName=node[1-4] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[17001-17004] 
 PartitionName=debug Nodes=node[1-4] Default=YES MaxTime=INFINITE State=UP
 EOF
 }
+# Lines both sshd configs share (limits, sftp, the environment sessions get).
+tb_sshd_common_lines() {
+  cat <<EOF
+StrictModes no
+PrintMotd no
+MaxSessions 64
+MaxStartups 64:30:128
+Subsystem sftp internal-sftp
+SetEnv SLURM_CONF=$TB_SLURM_CONF OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo LATTICEWORK_TESTBED=1
+EOF
+}
+
 
 tb_sshd_conf_text() {
   cat <<EOF
@@ -151,12 +163,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 UsePAM no
-StrictModes no
-PrintMotd no
-MaxSessions 64
-MaxStartups 64:30:128
-Subsystem sftp internal-sftp
-SetEnv SLURM_CONF=$TB_SLURM_CONF OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo LATTICEWORK_TESTBED=1
+$(tb_sshd_common_lines)
 EOF
 }
 
@@ -175,12 +182,7 @@ PasswordAuthentication no
 KbdInteractiveAuthentication yes
 PermitRootLogin prohibit-password
 UsePAM yes
-StrictModes no
-PrintMotd no
-MaxSessions 64
-MaxStartups 64:30:128
-Subsystem sftp internal-sftp
-SetEnv SLURM_CONF=$TB_SLURM_CONF OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo LATTICEWORK_TESTBED=1
+$(tb_sshd_common_lines)
 Match User $TB_MFA_USER
   AuthorizedKeysFile $TB_SSH_MFA_KEYS/authorized_keys
   AuthenticationMethods publickey,keyboard-interactive

@@ -108,27 +108,24 @@ while :; do
 done
 
 # ---------------------------------------------------------------- sshd
-if ! tb_sshd_ok; then
-  tb_kill_pidfile "$TB_SSH/sshd.pid"
+# Start one sshd (name: sshd or sshd2) unless its health check passes: <name> <check> <what>.
+tb_start_sshd() {
+  local name="$1" check="$2" what="$3"
+  "$check" && return 0
+  tb_kill_pidfile "$TB_SSH/$name.pid"
   install -d -m 0755 /run/sshd
-  tb_log "starting sshd on 127.0.0.1:$TB_SSH_PORT"
-  /usr/sbin/sshd -f "$TB_SSH/sshd_config" -E "$TB_SSH/sshd.log" 9>&-
-  for _ in $(seq 1 50); do tb_sshd_ok && break; sleep 0.1; done
-  tb_sshd_ok || tb_die "sshd did not start (see $TB_SSH/sshd.log)"
-fi
+  tb_log "starting $what"
+  /usr/sbin/sshd -f "$TB_SSH/${name}_config" -E "$TB_SSH/$name.log" 9>&-
+  for _ in $(seq 1 50); do "$check" && break; sleep 0.1; done
+  "$check" || tb_die "$what did not start (see $TB_SSH/$name.log)"
+}
+tb_start_sshd sshd tb_sshd_ok "sshd on 127.0.0.1:$TB_SSH_PORT"
 
 # ---------------------------------------------------------------- second sshd (certificates, MFA, jump)
 sshd2_conf_before="$(cat "$TB_SSH/sshd2_config" 2>/dev/null || true)"
 tb_write_ssh2_material
 if [ "$sshd2_conf_before" != "$(cat "$TB_SSH/sshd2_config")" ]; then tb_kill_pidfile "$TB_SSH/sshd2.pid"; fi
-if ! tb_sshd2_ok; then
-  tb_kill_pidfile "$TB_SSH/sshd2.pid"
-  install -d -m 0755 /run/sshd
-  tb_log "starting sshd on 127.0.0.1:$TB_SSH2_PORT (certificates, keyboard-interactive)"
-  /usr/sbin/sshd -f "$TB_SSH/sshd2_config" -E "$TB_SSH/sshd2.log" 9>&-
-  for _ in $(seq 1 50); do tb_sshd2_ok && break; sleep 0.1; done
-  tb_sshd2_ok || tb_die "second sshd did not start (see $TB_SSH/sshd2.log)"
-fi
+tb_start_sshd sshd2 tb_sshd2_ok "the second sshd on 127.0.0.1:$TB_SSH2_PORT (certificates, keyboard-interactive)"
 
 tb_healthy || tb_die "testbed started but the health check still fails; run testbed/status.sh"
 tb_log "up: $(SLURM_CONF="$TB_SLURM_CONF" sinfo -h -o '%D nodes %T' | tr '\n' ' ')sshd 127.0.0.1:$TB_SSH_PORT and :$TB_SSH2_PORT"
