@@ -369,6 +369,20 @@ describe("SqliteRunStore: write coalescing", () => {
     await s.close();
   });
 
+  it("committed(): a completed call is durable when it resolves (another connection reads it)", async () => {
+    const dir = freshDir();
+    const s = new SqliteRunStore({ dir, commitIntervalMs: 1000 });
+    await s.open();
+    s.createRun(run("dur"));
+    s.upsertCall({ runId: "dur", callKey: "k", callPath: "a", kind: "job", name: "a", inputHash: "h", input: {}, state: "running", executor: "local", attempts: 1, output: null, error: null, childRunId: null, createdAt: 1, endedAt: null });
+    s.updateCall("dur", "k", { state: "completed", output: { ok: 1 }, endedAt: 2 });
+    await s.committed();
+    const reader = new Database(join(dir, "store.sqlite"), { readonly: true });
+    expect((reader.prepare("SELECT state FROM calls WHERE call_key = 'k'").get() as { state: string }).state).toBe("completed");
+    reader.close();
+    await s.close();
+  });
+
   it("rejects a commit interval out of range", () => {
     expect(() => new SqliteRunStore({ dir: freshDir(), commitIntervalMs: -1 })).toThrow(/\[sqlite-store\][\s\S]*commitIntervalMs/);
     expect(() => new SqliteRunStore({ dir: freshDir(), commitIntervalMs: 5000 })).toThrow(/commitIntervalMs/);

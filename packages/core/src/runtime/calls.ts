@@ -102,6 +102,8 @@ async function finishJobCall(run: FlowRun, callPath: string, name: string, callK
     store.updateCall(run.runId, callKey, {
       state: "completed", attempts: result.attempt, output: rowValue(output, outcome.outputRef?.artifact), error: null, endedAt: outcome.endedAt ?? Date.now(),
     });
+    // Durable before the flow sees it: dependents must never start on a completion a crash can lose.
+    if (store.committed) await store.committed();
     return output;
   }
   return failCall(run, "job", name, callPath, callKey, outcome.state, outcome.error, result.attempt, false);

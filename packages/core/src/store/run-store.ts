@@ -126,5 +126,12 @@ export interface RunStore {
 
   /** Commit queued writes now. */
   flush(): Promise<void>;
+  /**
+   * Optional: resolves once every write queued so far is durable, batching the callers of one
+   * event-loop tick into one commit. The runtime awaits it after recording a completed call and
+   * before handing the output to the flow, so a crash can never lose a completion whose dependents
+   * already started (resume would run the job twice). Stores that write synchronously omit it.
+   */
+  committed?(): Promise<void>;
   close(): Promise<void>;
 }

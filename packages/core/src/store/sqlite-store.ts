@@ -43,7 +43,8 @@ let exitHooked = false;
 /**
  * The default RunStore: one SQLite file (`<dir>/store.sqlite`, WAL, busy timeout, forward-only
  * migrations) plus a content-addressed artifact directory (`<dir>/artifacts/ab/cdef...`).
- * Writes are queued and committed in one immediate transaction at most `commitIntervalMs` later; reads commit
+ * Writes are queued and committed in one immediate transaction at most `commitIntervalMs` later (a
+ * completed call at the end of the current tick, so resume never runs it again); reads commit
  * the queue first. Several processes may use one store at once: lock waits are retried with
  * back-off, so nobody sees "database is locked". A file that is not a latticework store (another
  * program's database, or garbage) is reported and never modified.
@@ -68,6 +69,10 @@ export class SqliteRunStore implements RunStore {
   #db: Db | undefined;
   readonly #queue = new WriteQueue();
   #scheduled = false;
+  /** An end-of-tick commit is pending for a completion (see #schedule). */
+  #urgent = false;
+  /** Callers of committed() waiting for the pending end-of-tick commit. */
+  #durableWaiters: (() => void)[] = [];
   /** Set while another process holds the lock (no eager commits until a commit succeeds). */
   #eagerOff = false;
   #closed = false;
@@ -108,10 +113,14 @@ export class SqliteRunStore implements RunStore {
   upsertCall(call: CallRecord): void {
     this.#checkOpen();
     this.#queue.upsert(CALLS as TableSpec<never>, `${call.runId}\0${call.callKey}`, this.#codec.params(CALLS, call));
-    this.#schedule();
+    this.#schedule(call.state === "completed");
   }
   updateCall(runId: string, callKey: string, patch: Partial<Omit<CallRecord, "runId" | "callKey">>): void {
     this.#enqueueUpdate(CALLS, `${runId}\0${callKey}`, { runId, callKey }, patch);
+    // A completed call is what resume trusts not to run again: it is committed at the end of this
+    // tick, before the dependent calls the flow starts next can reach a worker, never up to
+    // commitIntervalMs later (a SIGKILL in between would run the job twice).
+    if (patch.state === "completed") this.#schedule(true);
   }
   createAttempt(attempt: AttemptRecord): void {
     this.#checkOpen();
@@ -126,6 +135,15 @@ export class SqliteRunStore implements RunStore {
     this.#checkOpen();
     this.#queue.insertIgnore(EDGES as TableSpec<never>, this.#codec.params(EDGES, { ...edge, path: edge.path ?? "" } as unknown as EdgeRecord));
     this.#schedule();
+  }
+
+  /** @inheritdoc */
+  committed(): Promise<void> {
+    if (this.#queue.length === 0 || this.#closed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#durableWaiters.push(resolve);
+      this.#schedule(true);
+    });
   }
 
   // ---- reads (commit the queue first) ----
@@ -195,7 +213,7 @@ export class SqliteRunStore implements RunStore {
     if (this.#closed) throw new StoreError("STORE_ERROR", `The store at ${this.dir} is closed; create a new SqliteRunStore to use it again.`);
   }
 
-  #schedule(): void {
+  #schedule(urgent = false): void {
     // A burst (a flow starting 100,000 calls in one tick) commits in bounded batches instead of
     // holding every encoded row until the next tick: far less transient memory.
     if (this.#queue.length >= EAGER_COMMIT_ROWS && !this.#eagerOff) {
@@ -206,6 +224,28 @@ export class SqliteRunStore implements RunStore {
         this.#eagerOff = true;
         if (!isBusyError(err)) this.#errors.push(err);
       }
+    }
+    if (urgent && !this.#urgent) {
+      this.#urgent = true;
+      setImmediate(() => {
+        this.#urgent = false;
+        const waiters = this.#durableWaiters;
+        this.#durableWaiters = [];
+        const release = (): void => {
+          for (const w of waiters) w();
+        };
+        this.#commit().then(
+          () => {
+            this.#eagerOff = false;
+            release();
+          },
+          // The failure is reported by the next store call; do not leave the flow hanging on it.
+          (err: unknown) => {
+            this.#errors.push(err);
+            release();
+          },
+        );
+      });
     }
     if (!this.#scheduled) {
       this.#scheduled = true;
